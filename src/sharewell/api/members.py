@@ -1,0 +1,155 @@
+"""Accounts, profiles and topics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, status
+
+from sharewell.api.deps import CurrentMember
+from sharewell.deps import SessionDep, SettingsDep
+from sharewell.members import queries, service
+from sharewell.members.schemas import (
+    MemberSummary,
+    MeOut,
+    OAuthTokenOut,
+    PasswordChangeIn,
+    ProfileOut,
+    ProfileUpdate,
+    SignUpIn,
+    SignUpOut,
+    TokenCreatedOut,
+    TokenCreateIn,
+    TokenOut,
+    TopicWithCount,
+)
+from sharewell.pagination import Page, clamp_limit
+
+router = APIRouter()
+
+SIGNUP_ACCEPTED = (
+    "Thanks. If this address is new, your account is ready: sign in with your password. "
+    "If it already had an account, its owner keeps it and nothing changed."
+)
+OAUTH_TOKEN_HOURS = 12
+
+
+@router.post(
+    "/auth/signup", response_model=SignUpOut, status_code=status.HTTP_202_ACCEPTED, tags=["auth"]
+)
+def sign_up(data: SignUpIn, session: SessionDep) -> SignUpOut:
+    """Create an account. Answers the same for new and already-registered addresses."""
+    service.sign_up(session, data)
+    return SignUpOut(detail=SIGNUP_ACCEPTED)
+
+
+@router.post("/auth/token", response_model=OAuthTokenOut, tags=["auth"])
+def oauth_token(
+    session: SessionDep,
+    username: Annotated[str, Form(description="Your email address")],
+    password: Annotated[str, Form()],
+) -> OAuthTokenOut:
+    """OAuth2 password flow (for /docs and scripts): a read-write token for 12 hours."""
+    member = service.authenticate(session, username, password)
+    _, secret = service.create_api_token(
+        session,
+        member,
+        name="Signed in with password",
+        scope="write",
+        lifetime=timedelta(hours=OAUTH_TOKEN_HOURS),
+    )
+    return OAuthTokenOut(access_token=secret, expires_in=OAUTH_TOKEN_HOURS * 3600)
+
+
+@router.get("/me", response_model=MeOut, tags=["members"])
+def me(member: CurrentMember) -> MeOut:
+    return queries.me_of(member)
+
+
+@router.patch("/me", response_model=MeOut, tags=["members"])
+def update_me(data: ProfileUpdate, member: CurrentMember, session: SessionDep) -> MeOut:
+    """Change any of your profile's fields; fields you leave out stay as they are."""
+    service.update_profile(session, member, data)
+    return queries.me_of(member)
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, tags=["members"])
+def change_password(data: PasswordChangeIn, member: CurrentMember, session: SessionDep) -> None:
+    service.change_password(session, member, data.current_password, data.new_password)
+
+
+@router.get("/me/tokens", response_model=list[TokenOut], tags=["members"])
+def list_tokens(member: CurrentMember, session: SessionDep) -> list[TokenOut]:
+    return queries.list_tokens(session, member)
+
+
+@router.post(
+    "/me/tokens",
+    response_model=TokenCreatedOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["members"],
+)
+def create_token(
+    data: TokenCreateIn, member: CurrentMember, session: SessionDep
+) -> TokenCreatedOut:
+    lifetime = timedelta(days=data.expires_in_days) if data.expires_in_days else None
+    token, secret = service.create_api_token(
+        session, member, name=data.name, scope=data.scope, lifetime=lifetime
+    )
+    listed = next(t for t in queries.list_tokens(session, member) if t.id == token.id)
+    return TokenCreatedOut(**listed.model_dump(), token=secret)
+
+
+@router.delete("/me/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["members"])
+def revoke_token(token_id: int, member: CurrentMember, session: SessionDep) -> None:
+    service.revoke_api_token(session, member, token_id)
+
+
+@router.get("/members", response_model=Page[MemberSummary], tags=["members"])
+def list_members(
+    session: SessionDep,
+    settings: SettingsDep,
+    topic: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> Page[MemberSummary]:
+    return queries.list_members(
+        session, limit=clamp_limit(limit, settings.page_size_max), cursor=cursor, topic=topic
+    )
+
+
+@router.get("/members/{handle}", response_model=ProfileOut, tags=["members"])
+def get_member(handle: str, session: SessionDep) -> ProfileOut:
+    return queries.get_profile(session, handle)
+
+
+@router.get("/topics", response_model=Page[TopicWithCount], tags=["topics"])
+def list_topics(
+    session: SessionDep,
+    settings: SettingsDep,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> Page[TopicWithCount]:
+    return queries.list_topics(
+        session, limit=clamp_limit(limit, settings.page_size_max), cursor=cursor
+    )
+
+
+@router.get("/topics/{slug}", response_model=TopicWithCount, tags=["topics"])
+def get_topic(slug: str, session: SessionDep) -> TopicWithCount:
+    return queries.get_topic(session, slug)
+
+
+@router.get("/topics/{slug}/members", response_model=Page[MemberSummary], tags=["topics"])
+def topic_members(
+    slug: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> Page[MemberSummary]:
+    queries.get_topic(session, slug)  # 404 for unknown topics rather than an empty list
+    return queries.list_members(
+        session, limit=clamp_limit(limit, settings.page_size_max), cursor=cursor, topic=slug
+    )

@@ -1,0 +1,156 @@
+"""``create_app()``: the FastAPI application, its routers and the one place errors are mapped."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sharewell import __version__
+from sharewell.api import admin as admin_api
+from sharewell.api import members as members_api
+from sharewell.api.problems import problem
+from sharewell.config import Settings, get_settings
+from sharewell.db import engine_for, make_session_factory
+from sharewell.errors import RateLimited, SharewellError
+from sharewell.http import RequestMiddleware
+from sharewell.web import errors as web_errors
+from sharewell.web import routes as web_routes
+from sharewell.web.session import SignInRequired
+
+log = logging.getLogger("sharewell")
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+API_DESCRIPTION = """
+Sharewell's JSON API. Authenticate with `Authorization: Bearer <token>`: create a personal
+token under Settings → API tokens, or use **Authorize** here (OAuth2 password flow).
+Errors are `application/problem+json`; lists take `cursor` and `limit` (capped).
+"""
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        out.append({"field": ".".join(loc) or "body", "reason": err.get("msg", "invalid")})
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SharewellError)
+    async def domain_error(request: Request, exc: SharewellError) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        if _is_api(request):
+            errors = [{"field": exc.field, "reason": exc.detail}] if exc.field else None
+            if exc.status == 401:
+                headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+            return problem(
+                exc.status,
+                exc.title,
+                exc.detail,
+                errors=errors,
+                headers=headers,
+                request_id=request.state.request_id,
+            )
+        return web_errors.render_error(request, exc.status, exc.title, exc.detail, headers)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(f"/signin?next={quote(exc.next_path)}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = _field_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        if _is_api(request):
+            return problem(
+                422, "Invalid input", detail, errors=errors, request_id=request.state.request_id
+            )
+        return web_errors.render_error(request, 422, "Invalid input", detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Not signed in"}
+        title = titles.get(exc.status_code, "Error")
+        detail = str(exc.detail) if exc.status_code != 404 else "There is nothing at this address."
+        if _is_api(request):
+            return problem(
+                exc.status_code,
+                title,
+                detail,
+                request_id=request.state.request_id,
+                headers=getattr(exc, "headers", None),
+            )
+        return web_errors.render_error(request, exc.status_code, title, detail)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        rid = request.state.request_id
+        log.exception("unhandled error rid=%s", rid)
+        detail = f"Something went wrong on our side; nothing was changed. Reference: {rid}."
+        if _is_api(request):
+            return problem(500, "Server error", detail, request_id=rid)
+        return web_errors.render_error(request, 500, "Server error", detail)
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or engine_for(settings)
+    app = FastAPI(
+        title="Sharewell",
+        version=__version__,
+        description=API_DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+
+    def body_limit(path: str) -> int:
+        return settings.max_upload_bytes if "/import" in path else settings.max_body_bytes
+
+    app.add_middleware(RequestMiddleware, body_limit=body_limit, hsts=settings.secure_cookies)
+    install_error_handlers(app)
+
+    app.include_router(members_api.router, prefix="/api/v1")
+    app.include_router(admin_api.router, prefix="/api/v1")
+    app.include_router(web_routes.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Sharewell API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> JSONResponse:
+        """Liveness and database reachability."""
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:  # any driver error means "not healthy", never a 500
+            log.exception("health check failed")
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    return app

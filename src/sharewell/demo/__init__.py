@@ -1,0 +1,1 @@
+"""The demo network generator: deterministic, plausible, and extended by every area."""

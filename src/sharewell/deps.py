@@ -1,0 +1,30 @@
+"""Dependencies shared by the API and the web layer: one database session per request.
+
+``scope="function"`` makes FastAPI run the commit before the response is sent, so a failed
+commit becomes an error answer instead of a success that wrote nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from sharewell.config import Settings
+from sharewell.db import session_scope
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with session_scope(request.app.state.session_factory) as session:
+        yield session
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

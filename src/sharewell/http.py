@@ -1,0 +1,123 @@
+"""ASGI middleware: request ids and one log line per request, body-size limits and security
+headers. Pure ASGI (not BaseHTTPMiddleware) so streaming and background tasks keep working."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("sharewell.request")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'; object-src 'none'"
+)
+# Swagger UI's page boots with an inline script; only /docs gets that allowance.
+DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class RequestMiddleware:
+    """Assigns a request id, enforces the body limit, adds security headers, logs one line.
+
+    The log line holds method, path (never the query string, which may carry searched names),
+    status, duration and request id: nothing a member typed about someone else.
+    """
+
+    def __init__(self, app: ASGIApp, *, body_limit: Callable[[str], int], hsts: bool) -> None:
+        self.app = app
+        self.body_limit = body_limit
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = (
+            incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else secrets.token_hex(8)
+        )
+        scope.setdefault("state", {})["request_id"] = request_id
+        path: str = scope["path"]
+        limit = self.body_limit(path)
+        status = 500
+
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject_too_large(scope, send, limit, request_id)
+            log.info("%s %s 413 0ms rid=%s", scope["method"], path, request_id)
+            return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                extra = [
+                    (b"x-request-id", request_id.encode()),
+                    (b"content-security-policy", (DOCS_CSP if path == "/docs" else CSP).encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+                ]
+                if self.hsts:
+                    extra.append((b"strict-transport-security", b"max-age=31536000"))
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except _TooLarge:
+            status = 413
+            await self._reject_too_large(scope, send, limit, request_id)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            log.info("%s %s %s %.1fms rid=%s", scope["method"], path, status, elapsed, request_id)
+
+    @staticmethod
+    async def _reject_too_large(scope: Scope, send: Send, limit: int, request_id: str) -> None:
+        body: dict[str, Any] = {
+            "type": "about:blank",
+            "title": "Too large",
+            "status": 413,
+            "detail": f"The request body is larger than the {limit:,} bytes allowed here.",
+            "request_id": request_id,
+        }
+        payload = json.dumps(body).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})

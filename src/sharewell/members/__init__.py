@@ -1,0 +1,1 @@
+"""Members: accounts, sign-in and the shop-window profile."""

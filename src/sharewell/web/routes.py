@@ -1,0 +1,297 @@
+"""Pages of the foundation: home, sign-up/in/out, members, profiles, topics and settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from sharewell.deps import SessionDep, SettingsDep
+from sharewell.errors import SharewellError
+from sharewell.members import queries, service
+from sharewell.members.schemas import SignUpIn
+from sharewell.web import forms
+from sharewell.web import session as web_session
+from sharewell.web.session import SignedInMember, WebMember
+from sharewell.web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(web_session.verify_csrf)])
+
+PAGE = 24
+
+
+def _safe_next(value: str | None) -> str:
+    """Only same-site paths, so a crafted link cannot bounce a member to another site."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+def _redirect(path: str, settings: object | None = None) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+@router.get("/")
+def home(request: Request, me: WebMember, session: SessionDep) -> Response:
+    topics = queries.list_topics(session, limit=12)
+    newest = queries.list_members(session, limit=6)
+    return render(
+        request,
+        "home.html",
+        {
+            "topics": topics.items,
+            "members": newest.items,
+            "member_total": queries.member_count(session),
+        },
+    )
+
+
+# --- sign-up, sign-in, sign-out ---------------------------------------------------------------
+
+
+@router.get("/signup")
+def signup_form(request: Request, me: WebMember) -> Response:
+    if me:
+        return _redirect("/settings/profile")
+    return render(request, "signup.html", {"values": {}})
+
+
+@router.post("/signup")
+def signup(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+) -> Response:
+    values = {"email": email, "display_name": display_name}
+    try:
+        data = SignUpIn(email=email, password=password, display_name=display_name)
+        service.sign_up(session, data)
+    except ValidationError as exc:
+        return render(
+            request,
+            "signup.html",
+            {"values": values, "error": forms.first_error(exc).detail},
+            status_code=422,
+        )
+    except SharewellError as exc:
+        session.rollback()
+        return render(
+            request, "signup.html", {"values": values, "error": exc.detail}, status_code=exc.status
+        )
+    # Same answer whether or not the address was known (see the API's sign-up).
+    response = _redirect(f"/signin?welcome=1&email={quote(email.strip().lower())}")
+    return response
+
+
+@router.get("/signin")
+def signin_form(
+    request: Request, me: WebMember, next: str | None = None, welcome: int = 0, email: str = ""
+) -> Response:
+    if me:
+        return _redirect(_safe_next(next))
+    return render(
+        request, "signin.html", {"next": _safe_next(next), "welcome": welcome, "email": email[:254]}
+    )
+
+
+@router.post("/signin")
+def signin(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    try:
+        member = service.authenticate(session, email, password)
+    except SharewellError as exc:
+        return render(
+            request,
+            "signin.html",
+            {"next": _safe_next(next), "email": email[:254], "error": exc.detail},
+            status_code=exc.status,
+        )
+    _, secret = service.start_web_session(
+        session,
+        member,
+        user_agent=request.headers.get("user-agent", ""),
+        days=settings.session_days,
+    )
+    target = _safe_next(next)
+    if target == "/" and not member.headline:
+        target = "/settings/profile"
+    response = _redirect(target)
+    web_session.set_session_cookie(response, settings, secret)
+    web_session.flash(response, settings, f"Welcome, {member.display_name}.")
+    return response
+
+
+@router.post("/signout")
+def signout(
+    request: Request, me: WebMember, session: SessionDep, settings: SettingsDep
+) -> Response:
+    if me is not None and request.state.web_session_id:
+        service.end_web_session(session, request.state.web_session_id)
+    response = _redirect("/")
+    web_session.clear_session_cookie(response, settings)
+    return response
+
+
+# --- members, profiles, topics ----------------------------------------------------------------
+
+
+@router.get("/members")
+def members(
+    request: Request, me: WebMember, session: SessionDep, cursor: str | None = None
+) -> Response:
+    page = queries.list_members(session, limit=PAGE, cursor=cursor)
+    return render(request, "members.html", {"page": page, "title": "Members", "base": "/members"})
+
+
+@router.get("/members/{handle}")
+def profile(request: Request, handle: str, me: WebMember, session: SessionDep) -> Response:
+    return render(request, "profile.html", {"profile": queries.get_profile(session, handle)})
+
+
+@router.get("/topics")
+def topics(
+    request: Request, me: WebMember, session: SessionDep, cursor: str | None = None
+) -> Response:
+    page = queries.list_topics(session, limit=60, cursor=cursor)
+    return render(request, "topics.html", {"page": page})
+
+
+@router.get("/topics/{slug}")
+def topic(
+    request: Request, slug: str, me: WebMember, session: SessionDep, cursor: str | None = None
+) -> Response:
+    info = queries.get_topic(session, slug)
+    page = queries.list_members(session, limit=PAGE, cursor=cursor, topic=slug)
+    return render(
+        request,
+        "members.html",
+        {"page": page, "topic": info, "title": info.label, "base": f"/topics/{slug}"},
+    )
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+@router.get("/settings/profile")
+def edit_profile_form(request: Request, me: SignedInMember) -> Response:
+    return render(request, "profile_edit.html", {"values": _profile_values(me)})
+
+
+def _profile_values(me: object) -> dict[str, str]:
+    profile = queries.me_of(me)  # type: ignore[arg-type]
+    return {
+        "display_name": profile.display_name,
+        "handle": profile.handle,
+        "headline": profile.headline,
+        "location": profile.location,
+        "bio": profile.bio,
+        "topics": ", ".join(t.label for t in profile.topics),
+        "offers": "\n".join(profile.offers),
+        "asks": "\n".join(profile.asks),
+        "links": "\n".join(f"{link.label} | {link.url}" for link in profile.links),
+    }
+
+
+@router.post("/settings/profile")
+async def edit_profile(
+    request: Request, me: SignedInMember, session: SessionDep, settings: SettingsDep
+) -> Response:
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        service.update_profile(session, me, forms.profile_update_from_form(form))
+    except SharewellError as exc:
+        session.rollback()  # nothing of a refused form is kept
+        return render(
+            request,
+            "profile_edit.html",
+            {"values": form, "error": exc.detail, "error_field": exc.field},
+            status_code=exc.status,
+        )
+    response = _redirect(f"/members/{me.handle}")
+    web_session.flash(response, settings, "Your profile is saved.")
+    return response
+
+
+@router.get("/settings")
+def account_settings(request: Request, me: SignedInMember, session: SessionDep) -> Response:
+    return render(
+        request, "settings.html", {"tokens": queries.list_tokens(session, me), "new_token": None}
+    )
+
+
+@router.post("/settings/password")
+def change_password(
+    request: Request,
+    me: SignedInMember,
+    session: SessionDep,
+    settings: SettingsDep,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        service.change_password(
+            session, me, current_password, new_password, keep_session=request.state.web_session_id
+        )
+    except SharewellError as exc:
+        session.rollback()
+        return render(
+            request,
+            "settings.html",
+            {"tokens": queries.list_tokens(session, me), "password_error": exc.detail},
+            status_code=exc.status,
+        )
+    response = _redirect("/settings")
+    web_session.flash(response, settings, "Password changed. Other browsers were signed out.")
+    return response
+
+
+@router.post("/settings/tokens")
+def create_token(
+    request: Request,
+    me: SignedInMember,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    scope: Annotated[str, Form()] = "read",
+    expires_in_days: Annotated[int, Form()] = 90,
+) -> Response:
+    error = None
+    new_token = None
+    if not name.strip() or len(name) > 80:
+        error = "Give the token a name of 1 to 80 characters, such as 'laptop script'."
+    elif scope not in {"read", "write"}:
+        error = "Choose read or read-write."
+    elif not 1 <= expires_in_days <= 3650:
+        error = "Choose an expiry between 1 and 3650 days."
+    else:
+        _, new_token = service.create_api_token(
+            session, me, name=name, scope=scope, lifetime=timedelta(days=expires_in_days)
+        )
+    return render(
+        request,
+        "settings.html",
+        {"tokens": queries.list_tokens(session, me), "new_token": new_token, "token_error": error},
+        status_code=422 if error else 200,
+    )
+
+
+@router.post("/settings/tokens/{token_id}/revoke")
+def revoke_token(
+    request: Request, token_id: int, me: SignedInMember, session: SessionDep, settings: SettingsDep
+) -> Response:
+    service.revoke_api_token(session, me, token_id)
+    response = _redirect("/settings")
+    web_session.flash(response, settings, "Token revoked.")
+    return response

@@ -1,0 +1,53 @@
+"""Rendering pages: the Jinja2 environment and the one ``render`` every page goes through, which
+adds the signed-in member, the CSRF token and flash messages to the context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from sharewell import __version__
+from sharewell.config import Settings
+from sharewell.web import session as web_session
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["version"] = __version__
+
+# Areas register their navigation entries here: (label, path, needs sign-in).
+NAVIGATION: list[tuple[str, str, bool]] = [
+    ("Members", "/members", False),
+    ("Topics", "/topics", False),
+]
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    member = getattr(request.state, "member", None)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "me": member,
+        "csrf_token": web_session.csrf_token(request, settings),
+        "flash": web_session.pop_flash(request, settings),
+        "navigation": [
+            (label, path) for label, path, private in NAVIGATION if member or not private
+        ],
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(
+        request, template, ctx, status_code=status_code, headers=headers
+    )
+    web_session.persist_csrf_cookie(request, response, settings)
+    if getattr(request.state, "clear_flash", False):
+        response.delete_cookie(web_session.FLASH_COOKIE, path="/")
+    return response

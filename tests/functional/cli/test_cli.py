@@ -1,0 +1,79 @@
+"""The `sharewell` command on a database of its own (commands commit for real)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from sharewell.cli.main import app
+from sharewell.config import get_settings
+from sharewell.db import make_engine
+from sharewell.members.models import Member
+from tests.conftest import drop_postgres_database, fresh_database_url
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = fresh_database_url(backend, tmp_path, "cli")
+    monkeypatch.setenv("SHAREWELL_DATABASE_URL", url)
+    monkeypatch.setenv("SHAREWELL_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+    if backend == "postgresql":
+        drop_postgres_database(url.rsplit("/", 1)[1])
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_upgrade_create_admin_suspend(cli_env: str) -> None:
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("user", "create", "--email", "ada@example.org", "--name", "Ada L",
+                    "--password", "a long password", "--handle", "ada")
+    assert code == 0 and "@ada" in out
+    code, out = run("user", "create", "--email", "ADA@example.org", "--name", "Again",
+                    "--password", "a long password")
+    assert code == 1 and "already has an account" in out
+    code, out = run("user", "create", "--email", "b@example.org", "--name", "B", "--password", "short")
+    assert code == 1 and "at least 10" in out
+    assert run("user", "set-admin", "ada")[0] == 0
+    assert run("user", "suspend", "ada@example.org")[0] == 0
+    code, out = run("user", "set-admin", "nobody")
+    assert code == 1 and "No member" in out
+    engine = make_engine(cli_env)
+    with engine.connect() as conn:
+        admin, suspended = conn.execute(
+            select(Member.is_admin, Member.suspended_at).where(Member.handle == "ada")
+        ).one()
+    engine.dispose()
+    assert admin and suspended is not None
+    assert run("db", "status")[0] == 0
+
+
+def test_demo_is_deterministic_and_refuses_to_run_twice(cli_env: str) -> None:
+    code, out = run("demo", "--members", "150", "--seed", "7")
+    assert code == 0 and "members: 150" in out and "sam@demo.sharewell.example" in out
+    engine = make_engine(cli_env)
+    with engine.connect() as conn:
+        names = conn.execute(select(Member.display_name).order_by(Member.id).limit(20)).scalars().all()
+        assert conn.scalar(select(func.count(Member.id))) == 150
+    engine.dispose()
+    code, out = run("demo", "--members", "10")
+    assert code == 1 and "already has a demo network" in out
+    assert names[0] == "Sam Okafor" and len(set(names)) > 10
+
+
+def test_help_explains_every_command() -> None:
+    for args in [[], ["serve"], ["db", "upgrade"], ["user", "create"], ["user", "set-admin"],
+                 ["user", "suspend"], ["demo"]]:
+        code, out = run(*args, "--help")
+        assert code == 0 and "Usage" in out, args

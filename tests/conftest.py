@@ -30,7 +30,9 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Unique per test process, so parallel runs (xdist workers, other checkouts) never share
+    or drop each other's PostgreSQL databases."""
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 def postgres_database(name: str) -> str:

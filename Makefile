@@ -27,7 +27,7 @@ test: install
 
 ## Lint and type-check.
 check: install
-	$(VENV)/bin/ruff check --output-format concise src tests bench
+	$(VENV)/bin/ruff check --output-format concise src tests $(wildcard bench)
 	$(VENV)/bin/mypy src/sharewell
 
 lint: check

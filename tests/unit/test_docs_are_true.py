@@ -22,8 +22,10 @@ def test_every_setting_is_in_the_configuration_table() -> None:
 
 
 def _commands(group: typer.Typer, prefix: str = "sharewell") -> list[str]:
-    names = [f"{prefix} {c.name or c.callback.__name__.replace('_', '-')}"  # type: ignore[union-attr]
-             for c in group.registered_commands]
+    names = [
+        f"{prefix} {c.name or c.callback.__name__.replace('_', '-')}"  # type: ignore[union-attr]
+        for c in group.registered_commands
+    ]
     for sub in group.registered_groups:
         assert sub.typer_instance is not None
         names += _commands(sub.typer_instance, f"{prefix} {sub.name}")

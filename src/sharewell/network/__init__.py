@@ -1,0 +1,5 @@
+"""The network: member–member connections, the in-memory graph index and path search.
+
+``graph`` holds the database-free engine (CSR index, change overlay, vectorised queries);
+``rules`` holds the pure wording and default rules. Neither imports the database.
+"""

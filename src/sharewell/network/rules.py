@@ -1,0 +1,176 @@
+"""Pure network rules: connection strengths, degree labels and path explanations.
+
+No database, no web, no numpy: these are the words and defaults the graph engine and the
+pages share, tested in milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+MIN_STRENGTH = 1
+MAX_STRENGTH = 5
+MAX_DEGREE = 3  # beyond three hops a member is "out of network"
+
+
+class ConnectionOrigin(StrEnum):
+    """How a connection arose; decides the strength each side starts with."""
+
+    MANUAL_REQUEST = "manual_request"  # one member asked, the other accepted
+    CONTACT_MATCH = "contact_match"  # the other member was already in my contact book
+    MUTUAL_CONTACT_MATCH = "mutual_contact_match"  # each was in the other's contact book
+    INTRODUCTION = "introduction"  # met through an introduction along a path
+
+
+# Why these numbers: being in someone's address book (both ways even more so) is evidence of
+# an existing relationship; a bare request is a neutral middle; a fresh introduction is the
+# weakest tie, since the two have only just met.
+_DEFAULT_STRENGTH: dict[ConnectionOrigin, int] = {
+    ConnectionOrigin.MANUAL_REQUEST: 3,
+    ConnectionOrigin.CONTACT_MATCH: 3,
+    ConnectionOrigin.MUTUAL_CONTACT_MATCH: 4,
+    ConnectionOrigin.INTRODUCTION: 2,
+}
+
+
+def validate_strength(strength: int) -> int:
+    """Return ``strength`` if it is a whole number 1–5, else raise ``ValueError``."""
+    if isinstance(strength, bool) or not isinstance(strength, int):
+        raise ValueError(f"strength must be a whole number 1–5, got {strength!r}")
+    if not MIN_STRENGTH <= strength <= MAX_STRENGTH:
+        raise ValueError(f"strength must be between 1 and 5, got {strength}")
+    return strength
+
+
+def default_strength(origin: ConnectionOrigin | str) -> int:
+    """The strength each side starts with, by how the connection arose."""
+    try:
+        return _DEFAULT_STRENGTH[ConnectionOrigin(origin)]
+    except ValueError as exc:
+        known = ", ".join(o.value for o in ConnectionOrigin)
+        raise ValueError(f"unknown connection origin {origin!r}; use one of: {known}") from exc
+
+
+def connection_strength(rating_a: int | None, rating_b: int | None, *, default: int = 3) -> int:
+    """The one strength the graph index stores for a connection rated by both sides.
+
+    The weaker rating wins: a tie is only as strong as the less enthusiastic side says, and a
+    member cannot inflate paths through someone by rating them 5 on their own. A side that
+    has not rated yet counts as ``default`` (usually :func:`default_strength` of the origin).
+    """
+    a = validate_strength(default if rating_a is None else rating_a)
+    b = validate_strength(default if rating_b is None else rating_b)
+    return min(a, b)
+
+
+def normalised_strength(strength: int) -> float:
+    """Edge strength as a factor in (0, 1]; a path's strength is the product of these."""
+    return validate_strength(strength) / MAX_STRENGTH
+
+
+def strength_word(strength: int) -> str:
+    """A connection strength in words: 1–2 weak, 3 ok, 4–5 strong."""
+    s = validate_strength(strength)
+    if s <= 2:
+        return "weak"
+    return "ok" if s == 3 else "strong"
+
+
+def path_strength_word(score: float) -> str:
+    """A whole path's strength (product of normalised edges, 0–1] in words.
+
+    Thresholds are the products of typical hops: one strong tie (≥ 0.8) or two strong ties
+    (0.64) read as strong; a path with an ok tie among strong ones (≥ 0.36) is ok.
+    """
+    if not 0.0 < score <= 1.0:
+        raise ValueError(f"path strength must be in (0, 1], got {score}")
+    if score >= 0.6:
+        return "strong"
+    return "ok" if score >= 0.35 else "weak"
+
+
+def degree_label(distance: int | None) -> str:
+    """Hop distance as LinkedIn-style degree: "1st", "2nd", "3rd" or "out of network".
+
+    ``None`` or a negative distance (unreachable) and anything beyond three hops is out of
+    network; distance 0 is the member themself.
+    """
+    if distance is None or distance < 0 or distance > MAX_DEGREE:
+        return "out of network"
+    return ("you", "1st", "2nd", "3rd")[distance]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One member on a path after the requester, and the strength of the tie into them.
+
+    ``strength`` ``None`` leaves the tie unlabelled (e.g. the last hop, when the page shows
+    the target separately).
+    """
+
+    name: str
+    strength: int | None = None
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def describe_card(
+    title: str | None = None, company: str | None = None, city: str | None = None
+) -> str:
+    """A blind or open card as the holder shared it: "a staff data engineer at Acme, Berlin".
+
+    Only the fields given are used, so a card that hides its company never names it.
+    """
+    head = title.strip() if title and title.strip() else "someone"
+    text = head if head == "someone" else f"{_article(head)} {head}"
+    if company and company.strip():
+        text += f" at {company.strip()}"
+    if city and city.strip():
+        text += f", {city.strip()}" if company and company.strip() else f" in {city.strip()}"
+    return text
+
+
+def describe_aggregate(
+    count: int, topic: str | None = None, company: str | None = None, city: str | None = None
+) -> str:
+    """A counted aggregate: "5 people in data engineering at Acme".
+
+    The minimum group size is enforced where aggregates are built (the sharing rules); this
+    only words what it is given, and refuses a non-positive count.
+    """
+    if count < 1:
+        raise ValueError(f"an aggregate counts at least one person, got {count}")
+    text = "1 person" if count == 1 else f"{count} people"
+    if topic and topic.strip():
+        text += f" in {topic.strip()}"
+    if company and company.strip():
+        text += f" at {company.strip()}"
+    if city and city.strip():
+        text += f", {city.strip()}" if company and company.strip() else f" in {city.strip()}"
+    return text
+
+
+def explain_path(steps: Sequence[Step], target: str | None = None, *, me: str = "You") -> str:
+    """A path in words, from the requester's point of view.
+
+    ``steps`` are the members after the requester, in order (connectors, then the last
+    member); ``target`` is what the last member knows, already worded by
+    :func:`describe_card` or :func:`describe_aggregate`, or ``None`` when the last member is
+    the target. ``explain_path([Step("Sam", 5), Step("Priya")], "a staff data engineer at
+    Acme, Berlin")`` gives "You → Sam (strong) → Priya, who knows a staff data engineer at
+    Acme, Berlin".
+    """
+    if not steps:
+        raise ValueError("a path needs at least one member after the requester")
+    parts = [me]
+    for step in steps:
+        label = f" ({strength_word(step.strength)})" if step.strength is not None else ""
+        parts.append(f"{step.name}{label}")
+    text = " → ".join(parts)
+    if target:
+        text += f", who knows {target}"
+    return text

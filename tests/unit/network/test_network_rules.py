@@ -1,0 +1,83 @@
+"""Pure network rules: defaults, labels and the wording of paths."""
+
+from __future__ import annotations
+
+import pytest
+
+from sharewell.network import rules
+from sharewell.network.rules import ConnectionOrigin, Step
+
+
+def test_default_strengths_by_origin() -> None:
+    assert rules.default_strength(ConnectionOrigin.MUTUAL_CONTACT_MATCH) == 4
+    assert rules.default_strength("contact_match") == 3
+    assert rules.default_strength("manual_request") == 3
+    assert rules.default_strength(ConnectionOrigin.INTRODUCTION) == 2
+    with pytest.raises(ValueError, match="unknown connection origin"):
+        rules.default_strength("met_at_a_bar")
+
+
+def test_the_weaker_rating_decides() -> None:
+    assert rules.connection_strength(5, 2) == 2
+    assert rules.connection_strength(None, 4, default=3) == 3
+    assert rules.connection_strength(None, None, default=4) == 4
+    for bad in (0, 6, True, 2.5):
+        with pytest.raises(ValueError):
+            rules.connection_strength(bad, 3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("strength", "word"), [(1, "weak"), (2, "weak"), (3, "ok"), (4, "strong"), (5, "strong")]
+)
+def test_strength_words(strength: int, word: str) -> None:
+    assert rules.strength_word(strength) == word
+    assert rules.normalised_strength(strength) == strength / 5
+
+
+def test_path_strength_words() -> None:
+    assert rules.path_strength_word(1.0) == "strong"
+    assert rules.path_strength_word(0.8 * 0.8) == "strong"
+    assert rules.path_strength_word(0.6 * 0.8) == "ok"
+    assert rules.path_strength_word(0.2) == "weak"
+    with pytest.raises(ValueError):
+        rules.path_strength_word(0.0)
+
+
+@pytest.mark.parametrize(
+    ("distance", "label"),
+    [
+        (0, "you"),
+        (1, "1st"),
+        (2, "2nd"),
+        (3, "3rd"),
+        (4, "out of network"),
+        (-1, "out of network"),
+        (None, "out of network"),
+    ],
+)
+def test_degree_labels(distance: int | None, label: str) -> None:
+    assert rules.degree_label(distance) == label
+
+
+def test_explanations_read_like_the_issue() -> None:
+    card = rules.describe_card("staff data engineer", "Acme", "Berlin")
+    assert rules.explain_path([Step("Sam", 5), Step("Priya")], card) == (
+        "You → Sam (strong) → Priya, who knows a staff data engineer at Acme, Berlin"
+    )
+    crowd = rules.describe_aggregate(5, "data engineering", "Acme")
+    assert rules.explain_path([Step("Sam", 4), Step("Lee", 1), Step("Priya", 3)], crowd) == (
+        "You → Sam (strong) → Lee (weak) → Priya (ok), who knows 5 people in data engineering"
+        " at Acme"
+    )
+    assert rules.explain_path([Step("Priya", 3)]) == "You → Priya (ok)"
+
+
+def test_card_and_aggregate_wording_uses_only_shared_fields() -> None:
+    assert rules.describe_card("engineer") == "an engineer"
+    assert rules.describe_card(None, "Acme") == "someone at Acme"
+    assert rules.describe_card("designer", None, "Paris") == "a designer in Paris"
+    assert rules.describe_aggregate(1, None, None, "Lyon") == "1 person in Lyon"
+    with pytest.raises(ValueError):
+        rules.describe_aggregate(0)
+    with pytest.raises(ValueError):
+        rules.explain_path([])

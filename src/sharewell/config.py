@@ -52,6 +52,20 @@ class Settings(BaseSettings):
         "sharewell-demo",
         description="The one password every generated demo member shares.",
     )
+    min_group_size: int = Field(
+        3, ge=2, description="Smallest group an aggregate ('knows N people at Acme') may show."
+    )
+    reidentification_min: int = Field(
+        3, ge=2, description="Warn when fewer contacts network-wide share a blind card's fields."
+    )
+    display_quota_enabled: bool = Field(
+        True,
+        description="Count displays of others' shared entries against a quota (off: benchmarks).",
+    )
+    display_quota_hour: int = Field(
+        300, ge=1, description="Shared-entry displays allowed per hour."
+    )
+    display_quota_day: int = Field(2000, ge=1, description="Shared-entry displays allowed per day.")
     log_level: str = Field("INFO", description="Python logging level.")
     sql_echo: bool = Field(False, description="Log every SQL statement (debugging only).")
 

@@ -6,6 +6,7 @@ Each command is one transaction: it commits when it finishes and changes nothing
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -186,6 +187,91 @@ def user_suspend(
     """Suspend a member (ends their sessions and tokens, hides their profile), or restore them."""
     handle = _set_flag(who, "suspend", not restore)
     console.print(f"@{handle} is {'restored' if restore else 'suspended'}.")
+
+
+@app.command("import")
+def import_contacts(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The contact file.")
+    ],
+    owner: Annotated[
+        str, typer.Option(help="Email address or handle of the member whose book it fills.")
+    ],
+    format: Annotated[
+        str | None,
+        typer.Option("--format", help="linkedin, vcard, google or outlook (default: detect)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object with the counts.")
+    ] = False,
+) -> None:
+    """Import a LinkedIn, vCard, Google or Outlook contact file into a member's book.
+
+    One transaction: a refused file or an interruption leaves the book as it was.
+    """
+    import json
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from sharewell.contacts.importing import import_file
+    from sharewell.contacts.service import default_visibility
+    from sharewell.importers import ContactFormat
+    from sharewell.members.service import find_member
+
+    settings = get_settings()
+    try:
+        fmt = ContactFormat(format) if format else None
+    except ValueError:
+        raise _fail(f"Unknown format '{format}': use linkedin, vcard, google or outlook.") from None
+    factory = make_session_factory(engine_for(settings))
+    data = file.read_bytes()
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=as_json,
+            transient=True,
+        ) as progress:
+            task = progress.add_task(
+                f"Importing {file.name} ({len(data) / 1e6:.1f} MB)…", total=None
+            )
+            with session_scope(factory) as session:
+                holder = find_member(session, owner)
+                visibility, _ = default_visibility(session, holder)
+                report = import_file(
+                    session,
+                    holder,
+                    data,
+                    filename=file.name,
+                    fmt=fmt,
+                    max_bytes=settings.max_upload_bytes,
+                    secret_key=settings.secret_key,
+                    default_visibility=visibility,
+                )
+                progress.update(task, description="Committing…")
+    except SharewellError as exc:
+        if as_json:
+            console.print_json(json.dumps({"error": exc.detail}))
+        raise _fail(exc.detail) from None
+    if as_json:
+        body = report.model_dump(include={"created", "updated", "unchanged", "possible_duplicates"})
+        body["format"] = report.format
+        body["errors"] = [{"line": e.line, "reason": e.reason} for e in report.errors]
+        print(json.dumps(body))
+        return
+    console.print(
+        f"[bold]{file.name}[/bold] ({report.format}): {report.created} created, {report.updated} "
+        f"updated, {report.unchanged} unchanged, {report.possible_duplicates} possible duplicates."
+    )
+    for problem in report.errors[:50]:
+        where = (
+            f"card {problem.card} (line {problem.line})" if problem.card else f"line {problem.line}"
+        )
+        console.print(f"  [yellow]skipped[/yellow] {where}: {problem.reason}")
+    if len(report.errors) > 50:
+        console.print(f"  … and {len(report.errors) - 50} more (use --json for all).")
 
 
 @app.command()

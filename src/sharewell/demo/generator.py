@@ -12,6 +12,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +28,7 @@ from sharewell.members.models import Member, MemberTopic, ProfileItem, Topic
 from sharewell.members.passwords import hash_password
 
 from . import vocabulary as v
+from .contacts_phase import phase_contacts
 
 DEMO_DOMAIN = "demo.sharewell.example"  # .example is reserved: no demo mail reaches anyone
 MAX_MEMBERS = 2_000_000
@@ -37,6 +39,7 @@ BATCH = 5000
 class DemoOptions:
     members: int = 2000
     seed: int = 42
+    contacts_per_member: int = 30
 
 
 @dataclass
@@ -60,6 +63,7 @@ class DemoContext:
     options: DemoOptions
     settings: Settings
     rng: np.random.Generator
+    now: datetime = field(default_factory=utcnow)
     members: list[DemoMember] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -124,30 +128,51 @@ def phase_members(ctx: DemoContext) -> None:
         if i == 0:  # one memorable account to sign in with
             handle, email = "sam-demo", f"sam@{DEMO_DOMAIN}"
         words = {
-            "title": title, "company": company_name, "city": city_name, "topic": chosen[0],
-            "topic_lower": chosen[0].lower(), "topic2_lower": chosen[-1].lower(),
-            "industry_lower": industry.lower(), "offer": offers[i % len(offers)],
-            "ask": asks[i % len(asks)], "years": 3 + i % 18,
-        }  # fmt: skip
+            "title": title,
+            "company": company_name,
+            "city": city_name,
+            "topic": chosen[0],
+            "topic_lower": chosen[0].lower(),
+            "topic2_lower": chosen[-1].lower(),
+            "industry_lower": industry.lower(),
+            "offer": offers[i % len(offers)],
+            "ask": asks[i % len(asks)],
+            "years": 3 + i % 18,
+        }
         bio = v.BIO_TEMPLATES[i % len(v.BIO_TEMPLATES)].format(**words)
         member_rows.append(
             {
-                "id": first_id + i, "handle": handle, "email": email, "display_name": name,
+                "id": first_id + i,
+                "handle": handle,
+                "email": email,
+                "display_name": name,
                 "headline": v.HEADLINE_TEMPLATES[i % len(v.HEADLINE_TEMPLATES)].format(**words),
-                "bio_md": bio, "bio_html": render_markdown(bio),
-                "location": f"{city_name}, {country}", "password_hash": password_hash,
-                "is_demo": True, "is_admin": i == 0, "email_verified_at": now,
-                "created_at": now, "updated_at": now,
+                "bio_md": bio,
+                "bio_html": render_markdown(bio),
+                "location": f"{city_name}, {country}",
+                "password_hash": password_hash,
+                "is_demo": True,
+                "is_admin": i == 0,
+                "email_verified_at": now,
+                "created_at": now,
+                "updated_at": now,
             }
-        )  # fmt: skip
+        )
         for label in chosen:
             topic_slugs.setdefault(rules.topic_slug(label), label)
         ctx.members.append(
             DemoMember(
-                id=first_id + i, handle=handle, email=email, name=name, function=function,
-                company=int(company[i]), city=int(city[i]), title=title, topics=chosen,
+                id=first_id + i,
+                handle=handle,
+                email=email,
+                name=name,
+                function=function,
+                company=int(company[i]),
+                city=int(city[i]),
+                title=title,
+                topics=chosen,
             )
-        )  # fmt: skip
+        )
     _bulk(ctx.session, Member, member_rows)
 
     existing = dict(ctx.session.execute(select(Topic.slug, Topic.id)).tuples().all())
@@ -188,7 +213,10 @@ def _zipf(k: int, s: float) -> npt.NDArray[np.float64]:
 
 
 # Later areas append their phases here, in dependency order.
-PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [("members", phase_members)]
+PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [
+    ("members", phase_members),
+    ("contacts", phase_contacts),
+]
 
 
 def generate(

@@ -92,7 +92,7 @@ def get_topic(session: Session, slug: str) -> TopicWithCount:
     ).first()
     if row is None:
         raise NotFound(f"No topic '{slug[:40]}' yet.")
-    topic, count = row.tuple()
+    topic, count = row
     return TopicWithCount(slug=topic.slug, label=topic.label, members=count)
 
 

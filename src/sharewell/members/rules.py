@@ -13,12 +13,41 @@ from sharewell.errors import InvalidInput
 HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,28}[a-z0-9])$")
 RESERVED_HANDLES = frozenset(
     {
-        "admin", "api", "about", "docs", "feeds", "find", "help", "home", "insights",
-        "intros", "ledger", "login", "logout", "me", "members", "network", "new", "paths",
-        "search", "settings", "signin", "signout", "signup", "static", "support", "topics",
-        "sharewell", "standing", "contacts", "www", "mail", "root", "system",
+        "admin",
+        "api",
+        "about",
+        "docs",
+        "feeds",
+        "find",
+        "help",
+        "home",
+        "insights",
+        "intros",
+        "ledger",
+        "login",
+        "logout",
+        "me",
+        "members",
+        "network",
+        "new",
+        "paths",
+        "search",
+        "settings",
+        "signin",
+        "signout",
+        "signup",
+        "static",
+        "support",
+        "topics",
+        "sharewell",
+        "standing",
+        "contacts",
+        "www",
+        "mail",
+        "root",
+        "system",
     }
-)  # fmt: skip
+)
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
 MAX_TOPICS = 20

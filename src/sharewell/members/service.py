@@ -134,7 +134,7 @@ def resolve_web_session(
     ).first()
     if row is None:
         return None
-    web_session, member = row.tuple()
+    web_session, member = row
     now = utcnow()
     if web_session.revoked_at or web_session.expires_at <= now or not member.is_active:
         return None
@@ -192,7 +192,7 @@ def resolve_api_token(session: Session, secret: str) -> TokenIdentity | None:
     ).first()
     if row is None:
         return None
-    token, member = row.tuple()
+    token, member = row
     now = utcnow()
     if token.revoked_at or (token.expires_at and token.expires_at <= now) or not member.is_active:
         return None
@@ -291,7 +291,8 @@ def update_profile(session: Session, member: Member, data: ProfileUpdate) -> Mem
 # --- administration -------------------------------------------------------------------------
 
 
-def _by_email_or_handle(session: Session, who: str) -> Member:
+def find_member(session: Session, who: str) -> Member:
+    """A member by email address or handle (for administrators and the CLI)."""
     key = who.strip().lower().lstrip("@")
     member = session.scalar(select(Member).where((Member.email == key) | (Member.handle == key)))
     if member is None:
@@ -300,13 +301,13 @@ def _by_email_or_handle(session: Session, who: str) -> Member:
 
 
 def set_admin(session: Session, who: str, admin: bool = True) -> Member:
-    member = _by_email_or_handle(session, who)
+    member = find_member(session, who)
     member.is_admin = admin
     return member
 
 
 def set_suspended(session: Session, who: str, suspended: bool = True) -> Member:
-    member = _by_email_or_handle(session, who)
+    member = find_member(session, who)
     member.suspended_at = utcnow() if suspended else None
     if suspended:
         now = utcnow()

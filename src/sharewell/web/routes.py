@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from sharewell.contacts import sharing
 from sharewell.deps import SessionDep, SettingsDep
 from sharewell.errors import SharewellError
 from sharewell.members import queries, service
@@ -157,8 +158,17 @@ def members(
 
 
 @router.get("/members/{handle}")
-def profile(request: Request, handle: str, me: WebMember, session: SessionDep) -> Response:
-    return render(request, "profile.html", {"profile": queries.get_profile(session, handle)})
+def profile(
+    request: Request, handle: str, me: WebMember, session: SessionDep, settings: SettingsDep
+) -> Response:
+    member = queries.active_member_by_handle(session, handle)
+    knows: list[sharing.Aggregate] = []
+    if me is not None:  # aggregates are for members, and count against the viewer's quota
+        knows = sharing.aggregates_for(session, member.id, settings)
+        sharing.record_displays(
+            session, me, [(member.id, None)] * min(len(knows), 1), "aggregate", settings
+        )
+    return render(request, "profile.html", {"profile": queries.profile_of(member), "knows": knows})
 
 
 @router.get("/topics")

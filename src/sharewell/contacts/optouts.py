@@ -1,0 +1,103 @@
+"""The opt-out registry: people who asked never to be shared or introduced.
+
+Identifiers are normalised (email, E.164 phone, canonical LinkedIn URL) and stored only as
+HMAC-SHA256 keyed with the server's secret, so the registry is not itself a contact list. An
+opt-out only ever reduces sharing, so it takes effect at once: every matching contact in every
+book becomes private and stays so (imports check the registry too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from typing import Literal
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session
+
+from sharewell.contacts import rules
+from sharewell.contacts.models import Contact, ContactEmail, ContactPhone, OptOut
+from sharewell.errors import InvalidInput
+from sharewell.importers import ParsedContact
+
+OptOutKind = Literal["email", "phone", "linkedin"]
+HASH_BATCH = 500
+
+
+def identifier_hash(kind: str, normalized: str, secret_key: str) -> str:
+    message = f"{kind}:{normalized}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def normalize_identifier(kind: OptOutKind, raw: str, region: str | None = None) -> str:
+    normalizers = {
+        "email": rules.normalize_email,
+        "phone": lambda v: rules.normalize_phone(v, region),
+        "linkedin": rules.normalize_linkedin_url,
+    }
+    value = normalizers[kind](raw)
+    if not value:
+        examples = {
+            "email": "name@example.org",
+            "phone": "+49 30 1234567",
+            "linkedin": "https://www.linkedin.com/in/your-name",
+        }
+        raise InvalidInput(
+            f"That is not a usable {kind}; write it like {examples[kind]}.", field="identifier"
+        )
+    return value
+
+
+def opted_out_keys(
+    session: Session, contacts: Iterable[ParsedContact], *, secret_key: str, region: str | None
+) -> set[tuple[str, str]]:
+    """Which of these contacts' identifiers are in the registry, as (kind, normalised)."""
+    wanted: dict[str, tuple[str, str]] = {}
+    for c in contacts:
+        keys = rules.keys_for(c, region)
+        for kind, values in (
+            ("email", keys.emails),
+            ("phone", keys.phones),
+            ("linkedin", [keys.linkedin] if keys.linkedin else []),
+        ):
+            for value in values:
+                wanted[identifier_hash(kind, value, secret_key)] = (kind, value)
+    found: set[tuple[str, str]] = set()
+    hashes = list(wanted)
+    for start in range(0, len(hashes), HASH_BATCH):
+        chunk = hashes[start : start + HASH_BATCH]
+        found.update(
+            wanted[h]
+            for h in session.scalars(select(OptOut.key_hash).where(OptOut.key_hash.in_(chunk)))
+        )
+    return found
+
+
+def register_optout(
+    session: Session, kind: OptOutKind, raw: str, *, secret_key: str, region: str | None = None
+) -> int:
+    """Record an opt-out and make every matching contact private. Returns how many contacts
+    changed (for the admin log; never shown to the requester, which would reveal books)."""
+    normalized = normalize_identifier(kind, raw, region)
+    key = identifier_hash(kind, normalized, secret_key)
+    if session.scalar(select(OptOut.id).where(OptOut.key_hash == key)) is None:
+        session.add(OptOut(kind=kind, key_hash=key))
+        session.flush()
+    return enforce(session, kind, normalized)
+
+
+def enforce(session: Session, kind: str, normalized: str) -> int:
+    condition: ColumnElement[bool]
+    if kind == "email":
+        matching = select(ContactEmail.contact_id).where(ContactEmail.normalized == normalized)
+        condition = Contact.id.in_(matching)
+    elif kind == "phone":
+        matching = select(ContactPhone.contact_id).where(ContactPhone.normalized == normalized)
+        condition = Contact.id.in_(matching)
+    else:
+        condition = Contact.linkedin_key == normalized
+    result = session.execute(
+        update(Contact).where(condition).values(visibility="private", opted_out=True)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

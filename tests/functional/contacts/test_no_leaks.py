@@ -1,0 +1,159 @@
+"""Walk every GET route of the API and the pages as another member and anonymously: no
+private, counted or blind contact's name, email, phone, URL or notes may appear in any
+response or log line; of an open card only the public fields may."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+from tests.factories import Members, auth, web_sign_in
+from tests.routes import all_routes
+
+from sharewell.config import Settings
+from sharewell.contacts import service, sharing
+from sharewell.contacts.schemas import ContactIn
+
+PEOPLE = {
+    "private": (
+        "Zelda Privatova",
+        "zelda.private@leak.example",
+        "+1 415 555 0101",
+        "zelda-privatova",
+    ),
+    "counted": (
+        "Yannick Countmann",
+        "yannick.count@leak.example",
+        "+1 415 555 0102",
+        "yannick-countmann",
+    ),
+    "blind": (
+        "Xavier Blindwell",
+        "xavier.blind@leak.example",
+        "+1 415 555 0103",
+        "xavier-blindwell",
+    ),
+    "open": ("Wanda Openshaw", "wanda.open@leak.example", "+1 415 555 0104", "wanda-openshaw"),
+}
+
+
+def secrets_for(visibility: str) -> list[str]:
+    name, email, phone, slug = PEOPLE[visibility]
+    always = [email, phone, "4155550", f"NOTE-{visibility}-SECRET"]
+    return always if visibility == "open" else [*always, name, *name.split(), slug]
+
+
+@pytest.fixture
+def book(db: Session, members: Members, settings: Settings) -> dict[str, str]:
+    holder = members.create("Holder Person", topics=["Recruiting"])
+    ids: dict[str, str] = {"handle": holder.handle}
+    for visibility, (name, email, phone, slug) in PEOPLE.items():
+        contact = service.create_contact(
+            db,
+            holder,
+            ContactIn(
+                full_name=name,
+                company="Acme",
+                title="Staff Data Engineer",
+                city="Berlin",
+                emails=[{"value": email}],
+                phones=[{"value": phone}],  # type: ignore[list-item]
+                linkedin_url=f"https://www.linkedin.com/in/{slug}",
+                notes=f"NOTE-{visibility}-SECRET",
+                skills=["Data Engineering"],
+            ),
+        )
+        sharing.set_visibility(
+            db,
+            holder,
+            contact.public_id,
+            visibility,
+            card_fields=list(("title", "company", "city", "skills")),
+            how_known="former colleague",
+        )
+        ids[visibility] = contact.public_id
+    for i in range(3):  # enough counted entries at Acme for an aggregate to show
+        c = service.create_contact(db, holder, ContactIn(full_name=f"Filler {i}", company="Acme"))
+        sharing.set_visibility(db, holder, c.public_id, "counted")
+    db.commit()
+    return ids
+
+
+def concrete_paths(app: FastAPI, ids: dict[str, str]) -> list[str]:
+    paths = []
+    for route in all_routes(app):
+        if "GET" not in route.methods:
+            continue
+        params = re.findall(r"{(\w+)}", route.path)
+        if not params:
+            paths.append(route.path)
+            continue
+        for visibility in PEOPLE:
+            path = route.path
+            for p in params:
+                value = {"handle": ids["handle"], "slug": "recruiting", "fmt": "vcf"}.get(
+                    p, ids[visibility]
+                )
+                path = path.replace("{" + p + "}", value)
+            paths.append(path)
+    return sorted(set(paths))
+
+
+def test_nothing_private_reaches_others(
+    app: FastAPI,
+    client: TestClient,
+    book: dict[str, str],
+    members: Members,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    paths = concrete_paths(app, book)
+    assert len(paths) > 20
+    other = members.create()
+    token = members.token(other)
+    web_sign_in(client, other.email)
+    anonymous = TestClient(app)
+    checked = 0
+    seen_open_name = False
+    for path in paths:
+        for who, response in (
+            ("member-api", client.get(path, headers=auth(token))),
+            ("member-web", client.get(path)),
+            ("anonymous", anonymous.get(path)),
+        ):
+            assert response.status_code < 500, (who, path, response.text[:300])
+            body = response.text
+            for visibility in PEOPLE:
+                for secret in secrets_for(visibility):
+                    assert secret not in body, (
+                        f"{secret!r} ({visibility}) leaked to {who} at {path}"
+                    )
+            seen_open_name |= PEOPLE["open"][0] in body
+            checked += 1
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    for visibility in PEOPLE:
+        for secret in [*secrets_for(visibility), PEOPLE["open"][1]]:
+            assert secret not in logs, f"{secret!r} in a log line"
+    assert checked >= 3 * len(paths)
+    assert seen_open_name, (
+        "the open card's public name should be visible somewhere (cards endpoint)"
+    )
+
+
+def test_the_holder_sees_everything_of_their_own(
+    client: TestClient, book: dict[str, str], members: Members
+) -> None:
+    from sqlalchemy import select
+
+    from sharewell.members.models import Member
+
+    holder = members.db.scalar(select(Member).where(Member.handle == book["handle"]))
+    assert holder is not None
+    body = client.get(
+        f"/api/v1/contacts/{book['private']}", headers=auth(members.token(holder))
+    ).text
+    assert PEOPLE["private"][1] in body and "NOTE-private-SECRET" in body

@@ -341,6 +341,11 @@ class Match(Generic[K]):
     reason: str = ""
 
 
+# At most this many same-company contacts sharing a name word are compared (the most
+# recent), so a very common surname at a huge employer cannot make one lookup slow.
+SIMILAR_BUCKET_CAP = 200
+
+
 class MatchIndex(Generic[K]):
     """In-memory lookup of existing contacts' keys, O(1) per incoming contact.
 
@@ -354,7 +359,10 @@ class MatchIndex(Generic[K]):
         self._phone: dict[str, K] = {}
         self._linkedin: dict[str, K] = {}
         self._name_company: dict[str, list[K]] = {}
-        self._by_company: dict[str, list[tuple[K, str]]] = {}
+        # Similar-name candidates are looked up by (company, name token): similar names share
+        # a word (reordered, an initial, a middle name, a typo in one word), and comparing
+        # only within these buckets keeps a 30,000-row import linear instead of quadratic.
+        self._by_company_token: dict[tuple[str, str], list[tuple[K, str]]] = {}
         self._names: dict[K, str] = {}
         self._keys: dict[K, ContactKeys] = {}
 
@@ -372,7 +380,10 @@ class MatchIndex(Generic[K]):
         if nc:
             self._name_company.setdefault(nc, []).append(contact_id)
         if keys.company and keys.name:
-            self._by_company.setdefault(keys.company, []).append((contact_id, keys.name))
+            for token in set(keys.name.split()):
+                if len(token) >= 2:
+                    bucket = self._by_company_token.setdefault((keys.company, token), [])
+                    bucket.append((contact_id, keys.name))
         self._names[contact_id] = keys.name
         self._keys[contact_id] = keys
 
@@ -406,7 +417,7 @@ class MatchIndex(Generic[K]):
             return Match(MatchKind.CERTAIN, same_name[0], (same_name[0],), "name_company")
         possible.extend((cid, "name_company") for cid in same_name)
         if keys.company and keys.name:
-            for cid, other in self._by_company.get(keys.company, ()):
+            for cid, other in self._similar_candidates(keys):
                 if other != keys.name and names_similar(other, keys.name):
                     possible.append((cid, "similar_name"))
         if not possible:
@@ -416,6 +427,14 @@ class MatchIndex(Generic[K]):
             seen.setdefault(cid, reason)
         ids = tuple(seen)
         return Match(MatchKind.POSSIBLE, None, ids, seen[ids[0]])
+
+    def _similar_candidates(self, keys: ContactKeys) -> list[tuple[K, str]]:
+        seen: dict[K, str] = {}
+        for token in set(keys.name.split()):
+            bucket = self._by_company_token.get((keys.company, token), [])
+            for cid, name in bucket[-SIMILAR_BUCKET_CAP:]:
+                seen.setdefault(cid, name)
+        return list(seen.items())
 
     def _names_conflict(self, contact_id: K, incoming_name: str) -> bool:
         existing = self._names.get(contact_id, "")

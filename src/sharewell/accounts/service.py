@@ -148,7 +148,9 @@ def usable_invitation(session: Session, code: str | None, now: datetime) -> Invi
     if not code or len(code) > 200:
         return None
     inv = session.scalar(
-        select(Invitation).where(Invitation.code_hash == member_rules.hash_secret(code.strip()))
+        select(Invitation)
+        .where(Invitation.code_hash == member_rules.hash_secret(code.strip()))
+        .execution_options(populate_existing=True)
     )
     if inv is None or inv.revoked_at is not None:
         return None
@@ -259,6 +261,7 @@ def _take_link(session: Session, secret: str, purpose: str) -> tuple[AccountToke
             AccountToken.token_hash == member_rules.hash_secret(secret.strip()),
             AccountToken.purpose == purpose,
         )
+        .execution_options(populate_existing=True)
     ).first()
     if row is None:
         raise InvalidInput(rules.LINK_INVALID, field="token")

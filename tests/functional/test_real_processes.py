@@ -55,9 +55,12 @@ def wait_for(predicate: object, what: str, limit: float = 60) -> None:
 def start_worker(url: str, folder: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, str(WORKER), url, str(folder)], env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [sys.executable, str(WORKER), url, str(folder)],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_two_worker_processes_run_a_scheduled_job_once(
@@ -130,15 +133,27 @@ def test_a_member_verifies_their_address_through_a_real_smtp_server(
     url, engine = committed
     with smtp_server() as (port, inbox):
         settings = Settings(
-            env="test", data_dir=tmp_path, secret_key="k" * 40, database_url=url,
-            smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
-        )  # fmt: skip
+            env="test",
+            data_dir=tmp_path,
+            secret_key="k" * 40,
+            database_url=url,
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_security="none",
+        )
         app = create_app(settings, engine=engine)
         with TestClient(app) as client:
             page = client.get("/signup")
-            r = client.post("/signup", follow_redirects=False, data={
-                "email": "mo@example.org", "password": PASSWORD, "display_name": "Mo",
-                "csrf_token": csrf_from(page.text)})  # fmt: skip
+            r = client.post(
+                "/signup",
+                follow_redirects=False,
+                data={
+                    "email": "mo@example.org",
+                    "password": PASSWORD,
+                    "display_name": "Mo",
+                    "csrf_token": csrf_from(page.text),
+                },
+            )
             assert r.status_code == 303
             assert inbox.messages == []  # queued in the sign-up's transaction, sent by the job
             results = run_due(app.state.session_factory, settings, only=["mail.deliver"])
@@ -147,8 +162,11 @@ def test_a_member_verifies_their_address_through_a_real_smtp_server(
             assert message["To"] == "mo@example.org"
             token = link_in(body_of(message), "/verify-email")
             form = client.get(f"/verify-email?token={token}")
-            r = client.post("/verify-email", follow_redirects=False,
-                            data={"token": token, "csrf_token": csrf_from(form.text)})  # fmt: skip
+            r = client.post(
+                "/verify-email",
+                follow_redirects=False,
+                data={"token": token, "csrf_token": csrf_from(form.text)},
+            )
             assert r.status_code == 303
             metrics = client.get("/metrics").text
             assert 'sharewell_mail_messages{status="sent"} 1.0' in metrics

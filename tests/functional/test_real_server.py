@@ -26,9 +26,20 @@ def server(tmp_path: Path) -> Iterator[str]:
     env = {**os.environ, "SHAREWELL_DATA_DIR": str(tmp_path), "SHAREWELL_DATABASE_URL": ""}
     env.pop("SHAREWELL_DATABASE_URL")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sharewell.cli.main", "serve", "--port", str(port),
-         "--demo-if-empty", "60"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "sharewell.cli.main",
+            "serve",
+            "--port",
+            str(port),
+            "--demo-if-empty",
+            "60",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60  # generous: only a failure path waits this long
@@ -55,7 +66,9 @@ def test_embedded_server_comes_up_populated(server: str) -> None:
         data={"username": "sam@demo.sharewell.example", "password": "sharewell-demo"},
     )
     assert token.status_code == 200
-    me = httpx.get(f"{server}/api/v1/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    me = httpx.get(
+        f"{server}/api/v1/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+    )
     assert me.json()["display_name"] == "Sam Okafor"
     home = httpx.get(server)
     assert home.status_code == 200 and "60 members" in home.text

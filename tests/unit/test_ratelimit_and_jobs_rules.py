@@ -79,7 +79,9 @@ def test_keys_hash_the_value_and_settings_pick_the_backend() -> None:
 def redis_url() -> str:
     url = os.environ.get(REDIS_ENV)
     if not url:
-        pytest.skip(f"Redis rate-limit tests skipped: set {REDIS_ENV} (e.g. redis://127.0.0.1:6379/15)")
+        pytest.skip(
+            f"Redis rate-limit tests skipped: set {REDIS_ENV} (e.g. redis://127.0.0.1:6379/15)"
+        )
     return url
 
 
@@ -96,11 +98,13 @@ def test_redis_limits_hold_across_processes(redis_url: str) -> None:
     )
     outs = [
         subprocess.run(
-            [sys.executable, "-c", script, redis_url, name], capture_output=True, text=True,
+            [sys.executable, "-c", script, redis_url, name],
+            capture_output=True,
+            text=True,
             check=True,
         ).stdout.strip()
         for _ in range(2)
-    ]  # fmt: skip
+    ]
     # 6 hits by two processes against a limit of 4: the second process is refused twice.
     assert outs == ["0", "2"]
     limiter = RedisLimiter(redis_url)
@@ -134,7 +138,10 @@ def test_mail_rules() -> None:
     with pytest.raises(InvalidInput):
         mail_rules.check_header("", "subject")
     msg = mail_rules.compose(
-        sender="Sharewell <no@x.org>", to="a@b.org", subject="Hi", body="Text\n",
+        sender="Sharewell <no@x.org>",
+        to="a@b.org",
+        subject="Hi",
+        body="Text\n",
         message_id_domain="x.org",
-    )  # fmt: skip
+    )
     assert msg["From"] == "Sharewell <no@x.org>" and msg["Message-ID"].endswith("@x.org>")

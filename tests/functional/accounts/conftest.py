@@ -21,8 +21,14 @@ def oidc_provider_url() -> Iterator[str]:
 def add_provider(db: Session, url: str, slug: str = "mock", trusted: bool = False) -> OidcProvider:
     provider = service.add_provider(
         db,
-        ProviderIn(slug=slug, name="Mock ID", issuer=url, client_id="sharewell-test",
-                   client_secret="s3cret", trusted_for_email=trusted),
-    )  # fmt: skip
+        ProviderIn(
+            slug=slug,
+            name="Mock ID",
+            issuer=url,
+            client_id="sharewell-test",
+            client_secret="s3cret",
+            trusted_for_email=trusted,
+        ),
+    )
     db.commit()
     return provider

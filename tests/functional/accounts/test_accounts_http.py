@@ -30,13 +30,19 @@ def post_form(client: TestClient, page: str, action: str, data: dict[str, str], 
 
 
 def test_a_member_verifies_their_address_from_the_outbox(client: TestClient, db: Session) -> None:
-    r = post_form(client, "/signup", "/signup",
-                  {"email": "ivy@example.org", "password": PASSWORD, "display_name": "Ivy"})  # fmt: skip
+    r = post_form(
+        client,
+        "/signup",
+        "/signup",
+        {"email": "ivy@example.org", "password": PASSWORD, "display_name": "Ivy"},
+    )
     assert r.status_code == 303
     token = link_in(last_mail(db, "ivy@example.org").body, "/verify-email")
     page = client.get(f"/verify-email?token={token}")
     assert page.status_code == 200 and token in page.text  # a GET changes nothing
-    assert db.scalar(select(Member.email_verified_at).where(Member.email == "ivy@example.org")) is None
+    assert (
+        db.scalar(select(Member.email_verified_at).where(Member.email == "ivy@example.org")) is None
+    )
     r = post_form(client, "/verify-email", "/verify-email", {"token": token})
     assert r.status_code == 303
     assert db.scalar(select(Member.email_verified_at).where(Member.email == "ivy@example.org"))
@@ -53,22 +59,35 @@ def test_password_reset_by_emailed_link(client: TestClient, db: Session, members
     token = link_in(last_mail(db, member.email).body, "/reset-password/confirm")
     form = other.get(f"/reset-password/confirm?token={token}")
     assert 'autocomplete="new-password"' in form.text
-    r = other.post("/reset-password/confirm", follow_redirects=False, data={
-        "token": token, "new_password": "fresh password 42", "csrf_token": csrf_from(form.text)})  # fmt: skip
+    r = other.post(
+        "/reset-password/confirm",
+        follow_redirects=False,
+        data={
+            "token": token,
+            "new_password": "fresh password 42",
+            "csrf_token": csrf_from(form.text),
+        },
+    )
     assert r.status_code == 303 and r.headers["location"] == "/signin"
     # The old browser session ended; the new password works, the old one does not.
     assert client.get("/settings", follow_redirects=False).status_code == 303
     r = client.post("/api/v1/auth/token", data={"username": member.email, "password": PASSWORD})
     assert r.status_code == 401
-    r = client.post("/api/v1/auth/token", data={"username": member.email, "password": "fresh password 42"})
+    r = client.post(
+        "/api/v1/auth/token", data={"username": member.email, "password": "fresh password 42"}
+    )
     assert r.status_code == 200
-    r = client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": "x" * 12})
+    r = client.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": "x" * 12}
+    )
     assert r.status_code == 422  # single use
 
 
 def test_sessions_list_revoke_and_sign_out_everywhere(client: TestClient, members: Members) -> None:
     member = members.create()
-    laptop = TestClient(client.app, headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"})
+    laptop = TestClient(
+        client.app, headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"}
+    )
     web_sign_in(laptop, member.email)
     web_sign_in(client, member.email)
     page = client.get("/settings/security")
@@ -99,7 +118,9 @@ def test_a_read_only_token_cannot_write(client: TestClient, members: Members) ->
     assert tokens[0]["scope"] == "read" and tokens[0]["last_used_at"] is not None
 
 
-def test_two_factor_on_then_sign_in_with_it(client: TestClient, db: Session, members: Members) -> None:
+def test_two_factor_on_then_sign_in_with_it(
+    client: TestClient, db: Session, members: Members
+) -> None:
     member = members.create()
     web_sign_in(client, member.email)
     r = post_form(client, "/settings/security", "/settings/two-factor/start", {})
@@ -107,7 +128,9 @@ def test_two_factor_on_then_sign_in_with_it(client: TestClient, db: Session, mem
     page = client.get("/settings/security")
     secret = page.text.split("<p><code>")[1].split("</code>")[0]
     totp = pyotp.TOTP(secret)
-    wrong = post_form(client, "/settings/security", "/settings/two-factor/enable", {"code": "000000"})
+    wrong = post_form(
+        client, "/settings/security", "/settings/two-factor/enable", {"code": "000000"}
+    )
     assert wrong.status_code == 422
     r = post_form(client, "/settings/security", "/settings/two-factor/enable", {"code": totp.now()})
     assert r.status_code == 200 and "Your recovery codes" in r.text
@@ -119,7 +142,9 @@ def test_two_factor_on_then_sign_in_with_it(client: TestClient, db: Session, mem
     assert r.status_code == 403 and "personal API token" in r.json()["detail"]
 
     browser = TestClient(client.app)
-    r = post_form(browser, "/signin", "/signin", {"email": member.email, "password": PASSWORD, "next": "/"})
+    r = post_form(
+        browser, "/signin", "/signin", {"email": member.email, "password": PASSWORD, "next": "/"}
+    )
     assert r.status_code == 303 and r.headers["location"] == "/signin/two-factor"
     assert browser.get("/settings", follow_redirects=False).status_code == 303  # not yet in
     bad = post_form(browser, "/signin/two-factor", "/signin/two-factor", {"code": "123456"})
@@ -130,7 +155,9 @@ def test_two_factor_on_then_sign_in_with_it(client: TestClient, db: Session, mem
     assert browser.get("/settings").status_code == 200
 
     recovery = TestClient(client.app)
-    post_form(recovery, "/signin", "/signin", {"email": member.email, "password": PASSWORD, "next": "/"})
+    post_form(
+        recovery, "/signin", "/signin", {"email": member.email, "password": PASSWORD, "next": "/"}
+    )
     r = post_form(recovery, "/signin/two-factor", "/signin/two-factor", {"code": codes[0]})
     assert r.status_code == 303
     token = client.post  # noqa: F841 - keep flake quiet about unused names
@@ -158,7 +185,11 @@ def test_answers_are_identical_for_known_and_unknown_addresses(
         return out
 
     for path, body, form in [
-        ("/api/v1/auth/signup", {"email": "{email}", "password": PASSWORD, "display_name": "X"}, False),
+        (
+            "/api/v1/auth/signup",
+            {"email": "{email}", "password": PASSWORD, "display_name": "X"},
+            False,
+        ),
         ("/api/v1/auth/password-reset", {"email": "{email}"}, False),
         ("/api/v1/auth/verify-email/resend", {"email": "{email}"}, False),
         ("/api/v1/auth/token", {"username": "{email}", "password": "wrong password"}, True),
@@ -171,8 +202,13 @@ def test_answers_are_identical_for_known_and_unknown_addresses(
         for email in (known, unknown):
             payload = {k: v.replace("{email}", email) for k, v in data.items()}
             r = post_form(client, page, action, payload, headers={"X-Request-ID": "sameid12345678"})
-            out.append((r.status_code, r.headers.get("location", "").replace(email.replace("@", "%40"), "{email}"),
-                        r.text.replace(email, "{email}")))
+            out.append(
+                (
+                    r.status_code,
+                    r.headers.get("location", "").replace(email.replace("@", "%40"), "{email}"),
+                    r.text.replace(email, "{email}"),
+                )
+            )
         return out
 
     for page, action, data in [
@@ -188,42 +224,78 @@ def test_answers_are_identical_for_known_and_unknown_addresses(
 def test_rate_limits_answer_429_with_retry_after(client: TestClient, members: Members) -> None:
     member = members.create()
     statuses = [
-        client.post("/api/v1/auth/token", data={"username": member.email, "password": "nope nope"}).status_code
+        client.post(
+            "/api/v1/auth/token", data={"username": member.email, "password": "nope nope"}
+        ).status_code
         for _ in range(11)
     ]
     assert statuses[:10] == [401] * 10 and statuses[10] == 429
     r = client.post("/api/v1/auth/token", data={"username": member.email, "password": PASSWORD})
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
-    page = post_form(client, "/signin", "/signin", {"email": member.email, "password": PASSWORD, "next": "/"})
+    page = post_form(
+        client, "/signin", "/signin", {"email": member.email, "password": PASSWORD, "next": "/"}
+    )
     assert page.status_code == 429 and "Too many attempts" in page.text
     for _ in range(3):
-        assert client.post("/api/v1/auth/password-reset", json={"email": "x@example.org"}).status_code == 202
-    assert client.post("/api/v1/auth/password-reset", json={"email": "x@example.org"}).status_code == 429
+        assert (
+            client.post("/api/v1/auth/password-reset", json={"email": "x@example.org"}).status_code
+            == 202
+        )
+    assert (
+        client.post("/api/v1/auth/password-reset", json={"email": "x@example.org"}).status_code
+        == 429
+    )
 
 
-def test_invite_only_sign_up_with_invitation_links(client: TestClient, db: Session, members: Members) -> None:
+def test_invite_only_sign_up_with_invitation_links(
+    client: TestClient, db: Session, members: Members
+) -> None:
     admin = members.create(admin=True)
     inviter = members.create()
     admin_token, member_token = members.token(admin), members.token(inviter)
-    r = client.put("/api/v1/admin/registration", headers=auth(admin_token),
-                   json={"mode": "invite", "domains": [], "invite_cap": 1})  # fmt: skip
+    r = client.put(
+        "/api/v1/admin/registration",
+        headers=auth(admin_token),
+        json={"mode": "invite", "domains": [], "invite_cap": 1},
+    )
     assert r.status_code == 200 and r.json()["mode"] == "invite"
-    assert client.put("/api/v1/admin/registration", headers=auth(member_token),
-                      json={"mode": "open"}).status_code == 403  # fmt: skip
-    assert client.put("/api/v1/admin/registration", headers=auth(admin_token),
-                      json={"mode": "closed"}).status_code == 422  # fmt: skip
-    refused = client.post("/api/v1/auth/signup", json={"email": "jo@example.org", "password": PASSWORD, "display_name": "Jo"})
+    assert (
+        client.put(
+            "/api/v1/admin/registration", headers=auth(member_token), json={"mode": "open"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.put(
+            "/api/v1/admin/registration", headers=auth(admin_token), json={"mode": "closed"}
+        ).status_code
+        == 422
+    )
+    refused = client.post(
+        "/api/v1/auth/signup",
+        json={"email": "jo@example.org", "password": PASSWORD, "display_name": "Jo"},
+    )
     assert refused.status_code == 403 and "invitation" in refused.json()["detail"]
     created = client.post("/api/v1/me/invitations", headers=auth(member_token))
     assert created.status_code == 201
     link = created.json()["link"]
-    assert client.post("/api/v1/me/invitations", headers=auth(member_token)).status_code == 403  # cap
+    assert (
+        client.post("/api/v1/me/invitations", headers=auth(member_token)).status_code == 403
+    )  # cap
     code = link.split("invite=")[1]
     form = client.get(f"/signup?invite={code}")
     assert code in form.text
-    r = client.post("/signup", follow_redirects=False, data={
-        "email": "jo@example.org", "password": PASSWORD, "display_name": "Jo", "invite": code,
-        "csrf_token": csrf_from(form.text)})  # fmt: skip
+    r = client.post(
+        "/signup",
+        follow_redirects=False,
+        data={
+            "email": "jo@example.org",
+            "password": PASSWORD,
+            "display_name": "Jo",
+            "invite": code,
+            "csrf_token": csrf_from(form.text),
+        },
+    )
     assert r.status_code == 303
     assert db.scalar(select(Member.id).where(Member.email == "jo@example.org")) is not None
     listed = client.get("/api/v1/me/invitations", headers=auth(member_token)).json()
@@ -235,21 +307,45 @@ def test_admin_pages_and_apis(client: TestClient, members: Members) -> None:
     token = members.token(admin)
     web_sign_in(client, admin.email)
     page = client.get("/admin/settings")
-    assert page.status_code == 200 and "mail.deliver" in page.text and 'for="mode-invite"' in page.text
-    r = post_form(client, "/admin/settings", "/admin/registration",
-                  {"mode": "domains", "domains": "acme.example, b.example", "invite_cap": "3"})  # fmt: skip
+    assert (
+        page.status_code == 200 and "mail.deliver" in page.text and 'for="mode-invite"' in page.text
+    )
+    r = post_form(
+        client,
+        "/admin/settings",
+        "/admin/registration",
+        {"mode": "domains", "domains": "acme.example, b.example", "invite_cap": "3"},
+    )
     assert r.status_code == 303
     assert client.get("/api/v1/admin/registration", headers=auth(token)).json()["domains"] == [
-        "acme.example", "b.example"]  # fmt: skip
-    bad = post_form(client, "/admin/settings", "/admin/registration", {"mode": "domains", "domains": "", "invite_cap": "x"})
+        "acme.example",
+        "b.example",
+    ]
+    bad = post_form(
+        client,
+        "/admin/settings",
+        "/admin/registration",
+        {"mode": "domains", "domains": "", "invite_cap": "x"},
+    )
     assert bad.status_code == 422
-    r = post_form(client, "/admin/settings", "/admin/oidc-providers", {
-        "slug": "corp", "name": "Corp", "issuer": "http://evil.example", "client_id": "c",
-        "client_secret": "s"})  # fmt: skip
+    r = post_form(
+        client,
+        "/admin/settings",
+        "/admin/oidc-providers",
+        {
+            "slug": "corp",
+            "name": "Corp",
+            "issuer": "http://evil.example",
+            "client_id": "c",
+            "client_secret": "s",
+        },
+    )
     assert r.status_code == 422 and "https://" in r.text
     jobs = client.get("/api/v1/admin/jobs", headers=auth(token)).json()
     assert {j["name"] for j in jobs} >= {"mail.deliver", "accounts.sweep"}
-    assert client.post("/api/v1/admin/jobs/accounts.sweep/run", headers=auth(token)).status_code == 202
+    assert (
+        client.post("/api/v1/admin/jobs/accounts.sweep/run", headers=auth(token)).status_code == 202
+    )
     assert client.post("/api/v1/admin/jobs/nope/run", headers=auth(token)).status_code == 404
     assert client.get("/api/v1/admin/mail?status=bogus", headers=auth(token)).status_code == 422
     member = members.create()
@@ -259,7 +355,10 @@ def test_admin_pages_and_apis(client: TestClient, members: Members) -> None:
 
 def test_metrics(client: TestClient) -> None:
     client.get("/members")
-    client.post("/api/v1/auth/signup", json={"email": "kim@example.org", "password": PASSWORD, "display_name": "Kim"})
+    client.post(
+        "/api/v1/auth/signup",
+        json={"email": "kim@example.org", "password": PASSWORD, "display_name": "Kim"},
+    )
     text = client.get("/metrics").text
     assert 'sharewell_http_requests_total{method="GET",route="/members",status="200"}' in text
     assert "sharewell_http_request_duration_seconds_bucket" in text

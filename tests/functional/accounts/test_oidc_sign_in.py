@@ -31,8 +31,13 @@ def test_a_new_identity_becomes_a_new_member_and_signs_in_again(
     assert "Mock ID" in client.get("/signin").text
     who = sub()
     email = f"{who}@example.org"
-    r = oidc_dance(client, oidc_provider_url, who, START,
-                   {"email": email, "email_verified": True, "name": "Lena Oyelaran"})  # fmt: skip
+    r = oidc_dance(
+        client,
+        oidc_provider_url,
+        who,
+        START,
+        {"email": email, "email_verified": True, "name": "Lena Oyelaran"},
+    )
     assert r.status_code == 303, r.text
     assert client.get("/settings").status_code == 200  # signed in
     member = db.scalar(select(Member).where(Member.email == email))
@@ -49,8 +54,13 @@ def test_a_bare_email_match_is_refused_and_nothing_is_linked(
 ) -> None:
     add_provider(db, oidc_provider_url)
     victim = members.create()
-    r = oidc_dance(client, oidc_provider_url, sub(), START,
-                   {"email": victim.email, "email_verified": True, "name": "Mallory"})  # fmt: skip
+    r = oidc_dance(
+        client,
+        oidc_provider_url,
+        sub(),
+        START,
+        {"email": victim.email, "email_verified": True, "name": "Mallory"},
+    )
     assert r.status_code == 409 and "never join accounts" in r.text
     assert client.get("/settings", follow_redirects=False).status_code == 303  # not signed in
     assert db.scalar(select(func.count(OidcIdentity.id))) == 0
@@ -63,14 +73,22 @@ def test_a_signed_in_member_links_after_confirming(
     member = members.create()
     web_sign_in(client, member.email)
     who = sub()
-    r = oidc_dance(client, oidc_provider_url, who, START,
-                   {"email": "elsewhere@example.org", "email_verified": True})  # fmt: skip
+    r = oidc_dance(
+        client,
+        oidc_provider_url,
+        who,
+        START,
+        {"email": "elsewhere@example.org", "email_verified": True},
+    )
     assert r.status_code == 303 and r.headers["location"] == "/auth/oidc/link"
     assert db.scalar(select(func.count(OidcIdentity.id))) == 0  # not before confirming
     page = client.get("/auth/oidc/link")
     assert "Link Mock ID" in page.text
-    r = client.post("/auth/oidc/link", follow_redirects=False,
-                    data={"decision": "link", "csrf_token": csrf_from(page.text)})  # fmt: skip
+    r = client.post(
+        "/auth/oidc/link",
+        follow_redirects=False,
+        data={"decision": "link", "csrf_token": csrf_from(page.text)},
+    )
     assert r.status_code == 303
     token = members.token(member, "read")
     identities = client.get("/api/v1/me/identities", headers=auth(token)).json()
@@ -86,13 +104,18 @@ def test_a_trusted_provider_links_a_verified_address(
 ) -> None:
     add_provider(db, oidc_provider_url, trusted=True)
     member = members.create()
-    r = oidc_dance(client, oidc_provider_url, sub(), START,
-                   {"email": member.email, "email_verified": False})  # fmt: skip
+    r = oidc_dance(
+        client, oidc_provider_url, sub(), START, {"email": member.email, "email_verified": False}
+    )
     assert r.status_code == 409  # trusted, but the provider does not vouch for the address
-    r = oidc_dance(client, oidc_provider_url, sub(), START,
-                   {"email": member.email, "email_verified": True})  # fmt: skip
+    r = oidc_dance(
+        client, oidc_provider_url, sub(), START, {"email": member.email, "email_verified": True}
+    )
     assert r.status_code == 303
-    assert db.scalar(select(func.count(OidcIdentity.id)).where(OidcIdentity.member_id == member.id)) == 1
+    assert (
+        db.scalar(select(func.count(OidcIdentity.id)).where(OidcIdentity.member_id == member.id))
+        == 1
+    )
 
 
 def test_invite_only_mode_holds_for_provider_sign_ups(

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import drop_postgres_database, fresh_database_url
+from tests.factories import PASSWORD
 from typer.testing import CliRunner
 
 from sharewell.accounts import service
@@ -13,8 +15,6 @@ from sharewell.cli.main import app
 from sharewell.config import get_settings
 from sharewell.db import make_engine, make_session_factory, session_scope
 from sharewell.members.schemas import SignUpIn
-from tests.conftest import drop_postgres_database, fresh_database_url
-from tests.factories import PASSWORD
 
 runner = CliRunner()
 
@@ -42,9 +42,11 @@ def test_outbox_jobs_registration_and_providers(cli_env: str) -> None:
     engine = make_engine(cli_env)
     with session_scope(make_session_factory(engine)) as session:
         service.register(
-            session, get_settings(),
-            SignUpIn(email="nia@example.org", password=PASSWORD, display_name="Nia"), None,
-        )  # fmt: skip
+            session,
+            get_settings(),
+            SignUpIn(email="nia@example.org", password=PASSWORD, display_name="Nia"),
+            None,
+        )
     engine.dispose()
     code, out = run("mail", "outbox", "--to", "nia@example.org")
     assert code == 0 and "Confirm your address" in out and "/verify-email?token=swl_" in out
@@ -68,11 +70,38 @@ def test_outbox_jobs_registration_and_providers(cli_env: str) -> None:
     code, out = run("admin", "invite")
     assert code == 0 and "/signup?invite=swi_" in out
 
-    code, out = run("oidc", "add", "--slug", "corp", "--name", "Corp", "--issuer",
-                    "https://id.corp.example", "--client-id", "abc", "--client-secret", "xyz")  # fmt: skip
+    code, out = run(
+        "oidc",
+        "add",
+        "--slug",
+        "corp",
+        "--name",
+        "Corp",
+        "--issuer",
+        "https://id.corp.example",
+        "--client-id",
+        "abc",
+        "--client-secret",
+        "xyz",
+    )
     assert code == 0 and "/auth/oidc/corp/callback" in out
     assert "corp" in run("oidc", "list")[1]
-    assert run("oidc", "add", "--slug", "bad", "--name", "B", "--issuer", "http://x.example",
-               "--client-id", "a", "--client-secret", "b")[0] == 1  # fmt: skip
+    assert (
+        run(
+            "oidc",
+            "add",
+            "--slug",
+            "bad",
+            "--name",
+            "B",
+            "--issuer",
+            "http://x.example",
+            "--client-id",
+            "a",
+            "--client-secret",
+            "b",
+        )[0]
+        == 1
+    )
     assert run("oidc", "remove", "corp")[0] == 0
     assert run("oidc", "remove", "corp")[0] == 1

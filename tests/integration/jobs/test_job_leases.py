@@ -22,8 +22,16 @@ def test_one_holder_at_a_time_and_the_schedule_moves_on(db: Session) -> None:
     run = service.claim(db, "mail.deliver", "a", now, LEASE)
     assert run is not None
     assert service.claim(db, "mail.deliver", "b", now, LEASE) is None  # held by a
-    service.finish(db, name="mail.deliver", holder="a", run_id=run, now=now, ok=True,
-                   detail="sent 0", every=timedelta(seconds=15))  # fmt: skip
+    service.finish(
+        db,
+        name="mail.deliver",
+        holder="a",
+        run_id=run,
+        now=now,
+        ok=True,
+        detail="sent 0",
+        every=timedelta(seconds=15),
+    )
     assert service.claim(db, "mail.deliver", "b", now, LEASE) is None  # not due yet
     later = now + timedelta(seconds=15)
     assert service.claim(db, "mail.deliver", "b", later, LEASE) is not None
@@ -36,14 +44,26 @@ def test_a_crashed_run_is_taken_again_after_its_lease(db: Session) -> None:
     service.ensure_rows(db, ["accounts.sweep"], now)
     first = service.claim(db, "accounts.sweep", "crashed-worker", now, LEASE)
     assert first is not None  # ... and the worker dies without finishing
-    assert service.claim(db, "accounts.sweep", "b", now + LEASE - timedelta(seconds=1), LEASE) is None
+    assert (
+        service.claim(db, "accounts.sweep", "b", now + LEASE - timedelta(seconds=1), LEASE) is None
+    )
     second = service.claim(db, "accounts.sweep", "b", now + LEASE, LEASE)
     assert second is not None
-    runs = {r.id: r.status for r in db.scalars(select(JobRun).where(JobRun.name == "accounts.sweep"))}
+    runs = {
+        r.id: r.status for r in db.scalars(select(JobRun).where(JobRun.name == "accounts.sweep"))
+    }
     assert runs == {first: "interrupted", second: "running"}
     # The dead worker cannot finish (or extend) a lease it lost.
-    service.finish(db, name="accounts.sweep", holder="crashed-worker", run_id=first,
-                   now=now + LEASE, ok=True, detail="", every=timedelta(hours=1))  # fmt: skip
+    service.finish(
+        db,
+        name="accounts.sweep",
+        holder="crashed-worker",
+        run_id=first,
+        now=now + LEASE,
+        ok=True,
+        detail="",
+        every=timedelta(hours=1),
+    )
     assert not service.extend(db, "accounts.sweep", "crashed-worker", now + 2 * LEASE)
     lease = db.get(JobLease, "accounts.sweep")
     assert lease is not None and lease.locked_by == "b"
@@ -54,8 +74,16 @@ def test_request_run_makes_a_job_due_now(db: Session) -> None:
     service.ensure_rows(db, ["accounts.sweep"], now)
     run = service.claim(db, "accounts.sweep", "a", now, LEASE)
     assert run is not None
-    service.finish(db, name="accounts.sweep", holder="a", run_id=run, now=now, ok=False,
-                   detail="boom", every=timedelta(hours=1))  # fmt: skip
+    service.finish(
+        db,
+        name="accounts.sweep",
+        holder="a",
+        run_id=run,
+        now=now,
+        ok=False,
+        detail="boom",
+        every=timedelta(hours=1),
+    )
     lease = db.get(JobLease, "accounts.sweep")
     assert lease is not None and lease.last_status == "error"
     service.request_run(db, "accounts.sweep", now)

@@ -17,9 +17,14 @@ from sharewell.mail.transport import SmtpTransport, transport_for
 
 def smtp_settings(settings: Settings, port: int, attempts: int = 3) -> Settings:
     return settings.model_copy(
-        update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "none",
-                "smtp_timeout": 5.0, "mail_max_attempts": attempts}
-    )  # fmt: skip
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_security": "none",
+            "smtp_timeout": 5.0,
+            "mail_max_attempts": attempts,
+        }
+    )
 
 
 def test_without_smtp_mail_goes_to_the_outbox(db: Session, settings: Settings) -> None:
@@ -39,7 +44,9 @@ def test_delivery_retries_until_the_server_answers_and_loses_nothing(
 ) -> None:
     port = free_port()  # nothing listens here yet
     conf = smtp_settings(settings, port)
-    message = service.queue(db, conf, to="b@example.org", subject="Retry me", body="Body\n", kind="test")
+    message = service.queue(
+        db, conf, to="b@example.org", subject="Retry me", body="Body\n", kind="test"
+    )
     now = utcnow()
     assert service.deliver_one(db, conf, SmtpTransport(conf), message.id, now) == "retry"
     assert message.status == "queued" and message.attempts == 1 and message.last_error

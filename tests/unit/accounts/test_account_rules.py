@@ -31,14 +31,21 @@ D = LinkDecision
     ],
 )
 def test_link_decisions_never_link_on_a_bare_email_match(
-    linked: int | None, signed_in: int | None, email_member: int | None, trusted: bool,
-    verified: bool, expected: LinkDecision,
-) -> None:  # fmt: skip
+    linked: int | None,
+    signed_in: int | None,
+    email_member: int | None,
+    trusted: bool,
+    verified: bool,
+    expected: LinkDecision,
+) -> None:
     assert (
         rules.decide_link(
-            linked_member=linked, signed_in_member=signed_in, email_member=email_member,
-            provider_trusted=trusted, email_verified=verified,
-        )  # fmt: skip
+            linked_member=linked,
+            signed_in_member=signed_in,
+            email_member=email_member,
+            provider_trusted=trusted,
+            email_verified=verified,
+        )
         is expected
     )
 
@@ -97,13 +104,24 @@ def test_recovery_codes_are_distinct_and_normalise() -> None:
 @pytest.mark.parametrize(
     ("ua", "label"),
     [
-        ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "Firefox on Linux"),
-        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605 Version/17.0 Mobile Safari/604.1", "Safari on iPhone"),
-        ("Mozilla/5.0 (Windows NT 10.0; Win64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36 Edg/126.0", "Edge on Windows"),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+            "Firefox on Linux",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605 "
+            "Version/17.0 Mobile Safari/604.1",
+            "Safari on iPhone",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64) AppleWebKit/537.36 Chrome/126.0 "
+            "Safari/537.36 Edg/126.0",
+            "Edge on Windows",
+        ),
         ("", "Unknown device"),
         ("curl/8.5.0", "curl"),
     ],
-)  # fmt: skip
+)
 def test_device_labels(ua: str, label: str) -> None:
     assert rules.device_label(ua) == label
 

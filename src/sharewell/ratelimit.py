@@ -8,7 +8,8 @@ convention ``"<area>:<action>:<what>:<value>"``, e.g. ``"accounts:signin:ip:203.
 Two backends behind one interface:
 
 * :class:`RedisLimiter` when ``SHAREWELL_REDIS_URL`` is set: ``INCR`` + ``EXPIRE`` in one
-  pipeline, so every worker process (and machine) shares the same counts.
+  pipeline, so every worker process (and machine) shares the same counts. If Redis cannot be
+  reached the limiter lets requests through and logs a warning (fail open).
 * :class:`MemoryLimiter` otherwise: a dict guarded by a lock, right for the embedded mode's one
   process (each process counts on its own if several run without Redis).
 
@@ -19,6 +20,7 @@ Values in keys are hashed, so addresses never land in Redis in clear text.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +29,8 @@ from typing import Protocol
 
 from sharewell.config import Settings
 from sharewell.errors import RateLimited
+
+log = logging.getLogger("sharewell.ratelimit")
 
 
 @dataclass(frozen=True)
@@ -126,15 +130,21 @@ class RedisLimiter:
 
         self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._prefix = prefix
+        self._errors = (redis.RedisError, OSError)
 
     def hit(self, key: str, limit: int, window: int) -> None:
         now = time.time()
         start = int(now // window) * window
         name = f"{self._prefix}{key}:{window}:{start}"
-        pipe = self._redis.pipeline()
-        pipe.incr(name)
-        pipe.expire(name, window + 1)
-        count, _ = pipe.execute()
+        try:
+            pipe = self._redis.pipeline()
+            pipe.incr(name)
+            pipe.expire(name, window + 1)
+            count, _ = pipe.execute()
+        except self._errors:
+            # Redis away: let the request through (a sign-in outage would be worse) and say so.
+            log.warning("rate limiter: Redis unreachable, not limiting %s", key.split(":")[0])
+            return
         if int(count) > limit:
             raise RateLimited(
                 _message(retry := max(1, int(start + window - now))), retry_after=retry

@@ -145,3 +145,11 @@ def test_mail_rules() -> None:
         message_id_domain="x.org",
     )
     assert msg["From"] == "Sharewell <no@x.org>" and msg["Message-ID"].endswith("@x.org>")
+
+
+def test_redis_limiter_fails_open_when_redis_is_unreachable() -> None:
+    from tests.support import free_port
+
+    limiter = RedisLimiter(f"redis://127.0.0.1:{free_port()}/0")
+    for _ in range(3):
+        limiter.hit("k", 1, 60)  # nothing listens there: allowed, logged

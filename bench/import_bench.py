@@ -24,12 +24,11 @@ from pathlib import Path
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import import_parse_bench as files  # noqa: E402
-
-from sharewell.contacts.importing import import_file  # noqa: E402
-from sharewell.db import make_engine, make_session_factory, session_scope  # noqa: E402
-from sharewell.members.models import Member  # noqa: E402
-from sharewell.migrations import upgrade  # noqa: E402
+import import_parse_bench as files
+from sharewell.contacts.importing import import_file
+from sharewell.db import make_engine, make_session_factory, session_scope
+from sharewell.members.models import Member
+from sharewell.migrations import upgrade
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -55,10 +54,20 @@ def run_import(factory, holder_id: int, data: bytes) -> tuple[float, dict[str, i
     t0 = time.perf_counter()
     with session_scope(factory) as session:
         holder = session.get(Member, holder_id)
-        report = import_file(session, holder, data, filename="bench", max_bytes=200_000_000,  # type: ignore[arg-type]
-                             secret_key="bench")
+        report = import_file(
+            session,
+            holder,
+            data,
+            filename="bench",
+            max_bytes=200_000_000,  # type: ignore[arg-type]
+            secret_key="bench",
+        )
     elapsed = time.perf_counter() - t0
-    return elapsed, {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
+    return elapsed, {
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+    }
 
 
 def bench_backend(backend: str, rows: int, runs: int, tmp: Path) -> dict[str, object]:
@@ -98,7 +107,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=30_000)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    backends = ["sqlite"] + (["postgresql"] if os.environ.get("SHAREWELL_TEST_POSTGRES_URL") else [])
+    backends = ["sqlite"] + (
+        ["postgresql"] if os.environ.get("SHAREWELL_TEST_POSTGRES_URL") else []
+    )
     with tempfile.TemporaryDirectory() as tmp:
         results = {b: bench_backend(b, args.rows, args.runs, Path(tmp)) for b in backends}
     meta = {
@@ -111,15 +122,22 @@ def main() -> None:
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "import.json").write_text(json.dumps(meta, indent=2) + "\n")
-    lines = ["# Contact import, end to end (parse + match + write + commit)", "",
-             f"`{meta['command']}` — {meta['machine']}, {meta['measured_at']}, "
-             f"load average {meta['load_average'][0]:.1f}. Goal: LinkedIn 30k rows < 3 s each step.", "",
-             "| backend | format | rows | empty book p50 s | re-import p50 s | rows/s |", "|---|---|---:|---:|---:|---:|"]
+    lines = [
+        "# Contact import, end to end (parse + match + write + commit)",
+        "",
+        f"`{meta['command']}` — {meta['machine']}, {meta['measured_at']}, "
+        f"load average {meta['load_average'][0]:.1f}. Goal: LinkedIn 30k rows < 3 s each step.",
+        "",
+        "| backend | format | rows | empty book p50 s | re-import p50 s | rows/s |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     for backend, per_format in results.items():
         for fmt, r in per_format.items():
             assert isinstance(r, dict)
-            lines.append(f"| {backend} | {fmt} | {r['rows']:,} | {r['empty_book_p50_s']} | {r['reimport_p50_s']} "
-                         f"| {r['rows_per_second']:,} |")
+            lines.append(
+                f"| {backend} | {fmt} | {r['rows']:,} | {r['empty_book_p50_s']} | {r['reimport_p50_s']} "
+                f"| {r['rows_per_second']:,} |"
+            )
     (RESULTS / "import.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

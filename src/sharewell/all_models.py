@@ -1,7 +1,10 @@
 """Imports every area's models so ``Base.metadata`` is complete (Alembic, tests, rebuilds).
 Each new area adds its ``models`` module here."""
 
+from sharewell.accounts import models as accounts_models
 from sharewell.contacts import models as contacts_models
+from sharewell.jobs import models as jobs_models
+from sharewell.mail import models as mail_models
 from sharewell.members import models as members_models
 
-__all__ = ["contacts_models", "members_models"]
+__all__ = ["accounts_models", "contacts_models", "jobs_models", "mail_models", "members_models"]

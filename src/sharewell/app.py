@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,7 +18,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sharewell import __version__
+from sharewell import __version__, metrics
+from sharewell.api import accounts as accounts_api
 from sharewell.api import admin as admin_api
 from sharewell.api import contacts as contacts_api
 from sharewell.api import members as members_api
@@ -25,6 +29,8 @@ from sharewell.config import Settings, get_settings
 from sharewell.db import engine_for, make_session_factory
 from sharewell.errors import RateLimited, SharewellError
 from sharewell.http import RequestMiddleware
+from sharewell.ratelimit import limiter_for
+from sharewell.web import accounts as web_accounts
 from sharewell.web import contacts as web_contacts
 from sharewell.web import errors as web_errors
 from sharewell.web import routes as web_routes
@@ -113,6 +119,22 @@ def install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or engine_for(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """The embedded scheduler runs jobs inside this process (see docs/operations.md)."""
+        scheduler = None
+        if settings.jobs_in_process and settings.env != "test":
+            from sharewell.jobs.runner import Scheduler
+
+            scheduler = Scheduler(app.state.session_factory, settings)
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+
     app = FastAPI(
         title="Sharewell",
         version=__version__,
@@ -120,10 +142,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.limiter = limiter_for(settings)
 
     def body_limit(path: str) -> int:
         return settings.max_upload_bytes if "/import" in path else settings.max_body_bytes
@@ -132,10 +156,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
 
     app.include_router(members_api.router, prefix="/api/v1")
+    app.include_router(accounts_api.router, prefix="/api/v1")
     app.include_router(admin_api.router, prefix="/api/v1")
+    app.include_router(accounts_api.admin, prefix="/api/v1")
     app.include_router(sharing_api.router, prefix="/api/v1")  # before /contacts/{id}
     app.include_router(contacts_api.router, prefix="/api/v1")
     app.include_router(web_routes.router)
+    app.include_router(web_accounts.router)
     app.include_router(web_sharing.router)  # before /contacts/{id}
     app.include_router(web_contacts.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -160,5 +187,31 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             log.exception("health check failed")
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "version": __version__})
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    def metrics_endpoint(request: Request) -> Response:
+        """Prometheus metrics: requests, latencies, job runs, the mail queue."""
+        if settings.metrics_token:
+            sent = request.headers.get("authorization", "")
+            expected = f"Bearer {settings.metrics_token}".encode()
+            if not secrets.compare_digest(sent.encode(), expected):
+                return Response(
+                    "metrics need the configured bearer token\n",
+                    401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                    media_type="text/plain",
+                )
+        from sharewell.db import session_scope
+        from sharewell.mail.queries import queue_stats
+
+        try:
+            with session_scope(app.state.session_factory) as session:
+                stats = queue_stats(session)
+            for status_name, count in stats.model_dump().items():
+                metrics.MAIL_QUEUE.labels(status=status_name).set(count)
+        except Exception:  # metrics must answer even when the database does not
+            log.exception("could not read the mail queue for /metrics")
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
     return app

@@ -69,6 +69,50 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Python logging level.")
     sql_echo: bool = Field(False, description="Log every SQL statement (debugging only).")
 
+    # --- outgoing mail ---------------------------------------------------------------------
+    smtp_host: str | None = Field(
+        None, description="SMTP server for outgoing mail. Unset: mail goes to the outbox table."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
+    smtp_username: str | None = Field(None, description="SMTP user name (optional).")
+    smtp_password: str | None = Field(None, description="SMTP password (optional).")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="`starttls`, `tls` (implicit TLS, port 465) or `none`."
+    )
+    smtp_timeout: float = Field(20.0, gt=0, description="Seconds to wait for the SMTP server.")
+    mail_from: str = Field(
+        "Sharewell <noreply@sharewell.invalid>", description="From: address of outgoing mail."
+    )
+    mail_max_attempts: int = Field(
+        8, ge=1, description="Delivery attempts (with growing pauses) before a message is failed."
+    )
+
+    # --- background jobs -------------------------------------------------------------------
+    jobs_in_process: bool = Field(
+        True,
+        description="Run the job scheduler inside each server process (off when env is `test`).",
+    )
+    jobs_poll_seconds: float = Field(
+        10.0, gt=0, description="How often the scheduler looks for due jobs."
+    )
+
+    # --- rate limits -----------------------------------------------------------------------
+    redis_url: str | None = Field(
+        None, description="Redis URL (`redis://host:6379/0`) for rate limits shared by workers."
+    )
+    rate_limits: bool = Field(
+        True, description="`false` lifts every rate limit (benchmarks and load tests only)."
+    )
+
+    # --- accounts --------------------------------------------------------------------------
+    verify_link_hours: int = Field(
+        48, ge=1, description="How long an email-verification link works."
+    )
+    reset_link_minutes: int = Field(60, ge=5, description="How long a password-reset link works.")
+    metrics_token: str | None = Field(
+        None, description="When set, `/metrics` needs `Authorization: Bearer <this value>`."
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.env == "production" and (

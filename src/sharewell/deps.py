@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from sharewell.config import Settings
 from sharewell.db import session_scope
+from sharewell.ratelimit import Limiter
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -28,3 +29,16 @@ def get_settings_dep(request: Request) -> Settings:
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_limiter(request: Request) -> Limiter:
+    limiter: Limiter = request.app.state.limiter
+    return limiter
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (Uvicorn's proxy-headers support fills it in behind a proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+LimiterDep = Annotated[Limiter, Depends(get_limiter)]

@@ -12,6 +12,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sharewell import metrics
+
 log = logging.getLogger("sharewell.request")
 
 CSP = (
@@ -98,6 +100,12 @@ class RequestMiddleware:
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             log.info("%s %s %s %.1fms rid=%s", scope["method"], path, status, elapsed, request_id)
+            route = scope.get("route")
+            template = getattr(route, "path", None) or (
+                "/static" if path.startswith("/static/") else "unmatched"
+            )
+            metrics.REQUESTS.labels(scope["method"], template, str(status)).inc()
+            metrics.LATENCY.labels(scope["method"], template).observe(elapsed / 1000)
 
     @staticmethod
     async def _reject_too_large(scope: Scope, send: Send, limit: int, request_id: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, status
+from fastapi import APIRouter, Query, status
 
 from sharewell.api.deps import CurrentMember
 from sharewell.deps import SessionDep, SettingsDep
@@ -13,12 +13,9 @@ from sharewell.members import queries, service
 from sharewell.members.schemas import (
     MemberSummary,
     MeOut,
-    OAuthTokenOut,
     PasswordChangeIn,
     ProfileOut,
     ProfileUpdate,
-    SignUpIn,
-    SignUpOut,
     TokenCreatedOut,
     TokenCreateIn,
     TokenOut,
@@ -27,39 +24,6 @@ from sharewell.members.schemas import (
 from sharewell.pagination import Page, clamp_limit
 
 router = APIRouter()
-
-SIGNUP_ACCEPTED = (
-    "Thanks. If this address is new, your account is ready: sign in with your password. "
-    "If it already had an account, its owner keeps it and nothing changed."
-)
-OAUTH_TOKEN_HOURS = 12
-
-
-@router.post(
-    "/auth/signup", response_model=SignUpOut, status_code=status.HTTP_202_ACCEPTED, tags=["auth"]
-)
-def sign_up(data: SignUpIn, session: SessionDep) -> SignUpOut:
-    """Create an account. Answers the same for new and already-registered addresses."""
-    service.sign_up(session, data)
-    return SignUpOut(detail=SIGNUP_ACCEPTED)
-
-
-@router.post("/auth/token", response_model=OAuthTokenOut, tags=["auth"])
-def oauth_token(
-    session: SessionDep,
-    username: Annotated[str, Form(description="Your email address")],
-    password: Annotated[str, Form()],
-) -> OAuthTokenOut:
-    """OAuth2 password flow (for /docs and scripts): a read-write token for 12 hours."""
-    member = service.authenticate(session, username, password)
-    _, secret = service.create_api_token(
-        session,
-        member,
-        name="Signed in with password",
-        scope="write",
-        lifetime=timedelta(hours=OAUTH_TOKEN_HOURS),
-    )
-    return OAuthTokenOut(access_token=secret, expires_in=OAUTH_TOKEN_HOURS * 3600)
 
 
 @router.get("/me", response_model=MeOut, tags=["members"])

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
 
 from sharewell.config import get_settings
 from sharewell.db import engine_for, make_session_factory, session_scope
@@ -23,8 +24,16 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Create and manage members.", no_args_is_help=True)
+mail_app = typer.Typer(help="Outgoing mail: the outbox and the queue.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
+admin_app = typer.Typer(help="Site administration: who may join.", no_args_is_help=True)
+oidc_app = typer.Typer(help="Sign-in providers (OpenID Connect).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(mail_app, name="mail")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(admin_app, name="admin")
+app.add_typer(oidc_app, name="oidc")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -295,6 +304,247 @@ def demo(
     except SharewellError as exc:
         raise _fail(exc.detail) from None
     console.print(summary.describe(settings.demo_password))
+
+
+def _factory() -> sessionmaker[Session]:
+    return make_session_factory(engine_for(get_settings()))
+
+
+# --- mail -------------------------------------------------------------------------------------
+
+
+@mail_app.command("outbox")
+def mail_outbox(
+    status: Annotated[
+        str | None, typer.Option(help="Only this status: outbox, queued, sent or failed.")
+    ] = None,
+    to: Annotated[str | None, typer.Option(help="Only messages to this address.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="How many, newest first.")] = 10,
+) -> None:
+    """Print recent outgoing mail with its text (links included), newest first."""
+    from sharewell.mail.queries import list_messages
+
+    try:
+        with session_scope(_factory()) as session:
+            messages = list_messages(session, status=status, to=to, limit=limit)
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    if not messages:
+        console.print("No messages.")
+    for m in reversed(messages):
+        console.rule(f"#{m.id} {m.status} · {m.created_at:%Y-%m-%d %H:%M} UTC")
+        console.print(f"To: {m.to}\nSubject: {m.subject}\n", markup=False, highlight=False)
+        console.print(m.body, markup=False, highlight=False)
+        if m.last_error:
+            console.print(f"(attempts {m.attempts}, last error: {m.last_error})", markup=False)
+
+
+@mail_app.command("retry")
+def mail_retry() -> None:
+    """Queue failed messages again, with a fresh set of attempts."""
+    from sharewell.db import utcnow
+    from sharewell.mail.service import retry_failed
+
+    with session_scope(_factory()) as session:
+        n = retry_failed(session, utcnow())
+    console.print(f"{n} message(s) queued again.")
+
+
+@mail_app.command("send-test")
+def mail_send_test(
+    to: Annotated[str, typer.Option(help="Where to send the test message.")],
+) -> None:
+    """Queue a test message and deliver it now (SMTP when configured, else the outbox)."""
+    from sharewell.jobs.runner import run_due
+    from sharewell.mail import service as mail
+
+    settings = get_settings()
+    factory = _factory()
+    try:
+        with session_scope(factory) as session:
+            mail.queue(session, settings, to=to, subject="Sharewell test message",
+                       body="This is a test message from Sharewell.\n", kind="test")  # fmt: skip
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    if settings.smtp_host:
+        for result in run_due(factory, settings, only=["mail.deliver"], force=True):
+            console.print(f"{result.name}: {result.status} — {result.detail}")
+    else:
+        console.print("No SMTP server configured: the message is in `sharewell mail outbox`.")
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """Every job, its schedule and its last run."""
+    import sharewell.all_jobs  # noqa: F401
+    from sharewell.jobs.queries import list_jobs
+
+    with session_scope(_factory()) as session:
+        jobs = list_jobs(session)
+    for j in jobs:
+        due = f"{j.due_at:%Y-%m-%d %H:%M:%S}" if j.due_at else "now"
+        console.print(
+            f"{j.name:<18} every {j.interval_seconds:>5}s  last: {j.last_status:<8} "
+            f"runs: {j.runs:<5} next: {due}  {j.description}",
+            markup=False, highlight=False,
+        )  # fmt: skip
+
+
+@jobs_app.command("run-once")
+def jobs_run_once(
+    job: Annotated[
+        list[str] | None, typer.Option("--job", help="Only this job (repeatable).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Run the chosen jobs even if not due yet.")] = False,
+) -> None:
+    """Run every due job once (or the named ones) and exit: for cron or a test."""
+    from sharewell.jobs.runner import run_due
+
+    try:
+        results = run_due(_factory(), get_settings(), only=job or None, force=force)
+    except KeyError as exc:
+        raise _fail(f"{exc.args[0]}; see `sharewell jobs list`.") from None
+    for r in results:
+        console.print(f"{r.name}: {r.status} — {r.detail}", markup=False, highlight=False)
+    if any(r.status == "error" for r in results):
+        raise typer.Exit(code=1)
+
+
+@jobs_app.command("worker")
+def jobs_worker(
+    poll: Annotated[float | None, typer.Option(help="Seconds between looks for due jobs.")] = None,
+) -> None:
+    """Run due jobs until stopped (Ctrl-C): for servers started with
+    SHAREWELL_JOBS_IN_PROCESS=false. Any number of workers may run: each job runs on one."""
+    import time
+
+    from sharewell.jobs.runner import new_holder, run_due
+
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    factory, holder = _factory(), new_holder()
+    console.print(f"jobs worker {holder} started")
+    try:
+        while True:
+            run_due(factory, settings, holder=holder)
+            time.sleep(poll or settings.jobs_poll_seconds)
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+# --- administration ---------------------------------------------------------------------------
+
+
+@admin_app.command("registration")
+def admin_registration(
+    mode: Annotated[
+        str | None, typer.Option(help="open, invite (invitation links only) or domains.")
+    ] = None,
+    domains: Annotated[
+        str | None, typer.Option(help="Mail domains for the domains mode, comma separated.")
+    ] = None,
+    invite_cap: Annotated[
+        int | None, typer.Option(help="How many invitations each member may create.")
+    ] = None,
+) -> None:
+    """Show or change who may join (holds for sign-in with other providers too)."""
+    from sharewell.accounts import service
+
+    try:
+        with session_scope(_factory()) as session:
+            if mode is None and domains is None and invite_cap is None:
+                reg = service.get_registration(session)
+            else:
+                reg = service.set_registration(
+                    session, mode=mode, domains=[domains] if domains is not None else None,
+                    invite_cap=invite_cap,
+                )  # fmt: skip
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    console.print(
+        f"mode: {reg.mode}\ndomains: {', '.join(reg.domains) or '-'}\n"
+        f"invitations per member: {reg.invite_cap}",
+        markup=False,
+    )
+
+
+@admin_app.command("invite")
+def admin_invite() -> None:
+    """Create an invitation link (single use, 14 days; no cap for administrators)."""
+    from sharewell.accounts import service
+
+    settings = get_settings()
+    with session_scope(_factory()) as session:
+        _, code = service.create_invitation(session, settings, None)
+    console.print(service.invitation_link(settings, code), markup=False, highlight=False)
+
+
+@oidc_app.command("add")
+def oidc_add(
+    slug: Annotated[str, typer.Option(help="Short name used in URLs, e.g. google.")],
+    name: Annotated[str, typer.Option(help="Shown on the sign-in button.")],
+    issuer: Annotated[str, typer.Option(help="Issuer URL, e.g. https://accounts.google.com.")],
+    client_id: Annotated[str, typer.Option(help="Client id registered at the provider.")],
+    client_secret: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, help="Client secret.")
+    ],
+    trusted_for_email: Annotated[
+        bool, typer.Option(help="Link sign-ins to members by the provider's verified address.")
+    ] = False,
+) -> None:
+    """Add an OpenID Connect provider; prints the callback URL to register at the provider."""
+    from sharewell.accounts import queries, service
+    from sharewell.accounts.schemas import ProviderIn
+
+    settings = get_settings()
+    try:
+        with session_scope(_factory()) as session:
+            provider = service.add_provider(
+                session,
+                ProviderIn(slug=slug, name=name, issuer=issuer, client_id=client_id,
+                           client_secret=client_secret, trusted_for_email=trusted_for_email),
+            )  # fmt: skip
+            callback = queries.redirect_uri(settings, provider.slug)
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"Added {slug}. Register this callback at the provider: {callback}", markup=False)
+
+
+@oidc_app.command("list")
+def oidc_list() -> None:
+    """The configured providers (secrets are not shown)."""
+    from sharewell.accounts import queries
+
+    with session_scope(_factory()) as session:
+        providers = queries.list_providers(session, get_settings())
+    if not providers:
+        console.print("No providers.")
+    for p in providers:
+        console.print(
+            f"{p.slug:<12} {p.name:<16} {p.issuer}  client={p.client_id} "
+            f"trusted_for_email={p.trusted_for_email} enabled={p.enabled}",
+            markup=False, highlight=False,
+        )  # fmt: skip
+
+
+@oidc_app.command("remove")
+def oidc_remove(slug: Annotated[str, typer.Argument(help="The provider's short name.")]) -> None:
+    """Remove a provider and every sign-in linked through it."""
+    from sharewell.accounts import service
+
+    try:
+        with session_scope(_factory()) as session:
+            service.remove_provider(session, slug)
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"Removed {slug}.")
 
 
 if __name__ == "__main__":  # pragma: no cover

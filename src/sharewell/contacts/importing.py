@@ -57,8 +57,10 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(12)
 
 
-def derived_keys(c: ParsedContact, default_region: str | None) -> dict[str, str]:
-    keys = rules.keys_for(c, default_region)
+def derived_keys(
+    c: ParsedContact, default_region: str | None, keys: rules.ContactKeys | None = None
+) -> dict[str, str]:
+    keys = keys or rules.keys_for(c, default_region)
     return {
         "name_key": keys.name,
         "company_key": keys.company,
@@ -142,7 +144,7 @@ def _scalar_values(c: ParsedContact) -> dict[str, Any]:
     return values
 
 
-def _is_opted_out(c: ParsedContact, keys: rules.ContactKeys, blocked: set[tuple[str, str]]) -> bool:
+def _is_opted_out(keys: rules.ContactKeys, blocked: set[tuple[str, str]]) -> bool:
     return (
         any(("email", e) in blocked for e in keys.emails)
         or any(("phone", p) in blocked for p in keys.phones)
@@ -175,7 +177,8 @@ def import_file(
         index.add(existing.id, rules.keys_for(existing.data, default_region))
 
     overwrite = OVERWRITE_FROM.get(parsed.format, frozenset())
-    blocked = opted_out_keys(session, parsed.contacts, secret_key=secret_key, region=default_region)
+    incoming_keys = [rules.keys_for(c, default_region) for c in parsed.contacts]
+    blocked = opted_out_keys(session, incoming_keys, secret_key=secret_key)
     pending: dict[int, ParsedContact] = {}  # new contacts of this file, under negative ids
     opted_out_new: set[int] = set()
     updates: dict[int, ParsedContact] = {}
@@ -183,8 +186,8 @@ def import_file(
     changed_fields: Counter[str] = Counter()
     unchanged = 0
 
-    for incoming in parsed.contacts:
-        keys = rules.keys_for(incoming, default_region)
+    pending_keys: dict[int, rules.ContactKeys] = {}  # until a later row merges into them
+    for incoming, keys in zip(parsed.contacts, incoming_keys, strict=True):
         match = index.classify(keys)
         if match.kind is rules.MatchKind.CERTAIN and match.contact_id is not None:
             target = match.contact_id
@@ -197,13 +200,15 @@ def import_file(
                 continue
             if target < 0:
                 pending[target] = merged
+                pending_keys.pop(target, None)
             else:
                 updates[target] = merged
                 changed_fields.update(changed)
             continue
         temp_id = -(len(pending) + 1)
         pending[temp_id] = incoming
-        if _is_opted_out(incoming, keys, blocked):
+        pending_keys[temp_id] = keys
+        if _is_opted_out(keys, blocked):
             opted_out_new.add(temp_id)
         index.add(temp_id, keys)
         if match.kind is rules.MatchKind.POSSIBLE:
@@ -213,6 +218,7 @@ def import_file(
         session,
         holder.id,
         pending,
+        pending_keys,
         opted_out_new,
         parsed.format,
         default_visibility,
@@ -254,6 +260,7 @@ def _insert_new(
     session: Session,
     holder_id: int,
     pending: dict[int, ParsedContact],
+    pending_keys: dict[int, rules.ContactKeys],
     opted_out: set[int],
     fmt: ContactFormat,
     default_visibility: str,
@@ -269,7 +276,7 @@ def _insert_new(
         rows.append(
             {
                 **_scalar_values(c),
-                **derived_keys(c, region),
+                **derived_keys(c, region, pending_keys.get(temp)),
                 "holder_id": holder_id,
                 "public_id": new_public_id(),
                 "source": fmt.value,
@@ -316,8 +323,9 @@ def _apply_updates(
         return
     rows = []
     for contact_id, c in updates.items():
-        row = {"id": contact_id, **_scalar_values(c), **derived_keys(c, region)}
-        if _is_opted_out(c, rules.keys_for(c, region), blocked):
+        keys = rules.keys_for(c, region)
+        row = {"id": contact_id, **_scalar_values(c), **derived_keys(c, region, keys)}
+        if _is_opted_out(keys, blocked):
             row.update(visibility="private", opted_out=True)
         rows.append(row)
     session.execute(update(Contact), rows)

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from sharewell.contacts import rules
 from sharewell.contacts.models import Contact, ContactEmail, ContactPhone, OptOut
 from sharewell.errors import InvalidInput
-from sharewell.importers import ParsedContact
 
 OptOutKind = Literal["email", "phone", "linkedin"]
 HASH_BATCH = 500
@@ -50,12 +49,11 @@ def normalize_identifier(kind: OptOutKind, raw: str, region: str | None = None) 
 
 
 def opted_out_keys(
-    session: Session, contacts: Iterable[ParsedContact], *, secret_key: str, region: str | None
+    session: Session, all_keys: Iterable[rules.ContactKeys], *, secret_key: str
 ) -> set[tuple[str, str]]:
     """Which of these contacts' identifiers are in the registry, as (kind, normalised)."""
     wanted: dict[str, tuple[str, str]] = {}
-    for c in contacts:
-        keys = rules.keys_for(c, region)
+    for keys in all_keys:
         for kind, values in (
             ("email", keys.emails),
             ("phone", keys.phones),

@@ -20,6 +20,9 @@ class SignUpIn(Strict):
     password: str = Field(min_length=1, max_length=200)
     display_name: str = Field(min_length=1, max_length=100)
     handle: str | None = Field(None, max_length=40)
+    invite: str | None = Field(
+        None, max_length=200, description="Invitation code, when joining is invitation-only."
+    )
 
 
 class SignUpOut(BaseModel):

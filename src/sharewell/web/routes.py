@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from sharewell.contacts import sharing
 from sharewell.deps import SessionDep, SettingsDep
 from sharewell.errors import SharewellError
 from sharewell.members import queries, service
-from sharewell.members.schemas import SignUpIn
 from sharewell.web import forms
 from sharewell.web import session as web_session
 from sharewell.web.session import SignedInMember, WebMember
@@ -51,88 +48,7 @@ def home(request: Request, me: WebMember, session: SessionDep) -> Response:
     )
 
 
-# --- sign-up, sign-in, sign-out ---------------------------------------------------------------
-
-
-@router.get("/signup")
-def signup_form(request: Request, me: WebMember) -> Response:
-    if me:
-        return _redirect("/settings/profile")
-    return render(request, "signup.html", {"values": {}})
-
-
-@router.post("/signup")
-def signup(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    email: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    display_name: Annotated[str, Form()] = "",
-) -> Response:
-    values = {"email": email, "display_name": display_name}
-    try:
-        data = SignUpIn(email=email, password=password, display_name=display_name)
-        service.sign_up(session, data)
-    except ValidationError as exc:
-        return render(
-            request,
-            "signup.html",
-            {"values": values, "error": forms.first_error(exc).detail},
-            status_code=422,
-        )
-    except SharewellError as exc:
-        session.rollback()
-        return render(
-            request, "signup.html", {"values": values, "error": exc.detail}, status_code=exc.status
-        )
-    # Same answer whether or not the address was known (see the API's sign-up).
-    response = _redirect(f"/signin?welcome=1&email={quote(email.strip().lower())}")
-    return response
-
-
-@router.get("/signin")
-def signin_form(
-    request: Request, me: WebMember, next: str | None = None, welcome: int = 0, email: str = ""
-) -> Response:
-    if me:
-        return _redirect(_safe_next(next))
-    return render(
-        request, "signin.html", {"next": _safe_next(next), "welcome": welcome, "email": email[:254]}
-    )
-
-
-@router.post("/signin")
-def signin(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    email: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/",
-) -> Response:
-    try:
-        member = service.authenticate(session, email, password)
-    except SharewellError as exc:
-        return render(
-            request,
-            "signin.html",
-            {"next": _safe_next(next), "email": email[:254], "error": exc.detail},
-            status_code=exc.status,
-        )
-    _, secret = service.start_web_session(
-        session,
-        member,
-        user_agent=request.headers.get("user-agent", ""),
-        days=settings.session_days,
-    )
-    target = _safe_next(next)
-    if target == "/" and not member.headline:
-        target = "/settings/profile"
-    response = _redirect(target)
-    web_session.set_session_cookie(response, settings, secret)
-    web_session.flash(response, settings, f"Welcome, {member.display_name}.")
-    return response
+# --- sign-out (sign-up and sign-in are in web/accounts.py) -------------------------------------
 
 
 @router.post("/signout")

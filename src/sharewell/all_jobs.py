@@ -1,0 +1,7 @@
+"""Imports every area's ``tasks`` module so the job registry is complete. Each area that
+declares jobs adds its ``tasks`` module here."""
+
+from sharewell.accounts import tasks as accounts_tasks
+from sharewell.mail import tasks as mail_tasks
+
+__all__ = ["accounts_tasks", "mail_tasks"]

@@ -116,7 +116,8 @@ def main() -> None:
         "benchmark": "import",
         "command": f"python bench/import_bench.py --rows {args.rows} --runs {args.runs}",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
+        f"Python {platform.python_version()}",
         "load_average": os.getloadavg(),
         "results": results,
     }
@@ -135,8 +136,8 @@ def main() -> None:
         for fmt, r in per_format.items():
             assert isinstance(r, dict)
             lines.append(
-                f"| {backend} | {fmt} | {r['rows']:,} | {r['empty_book_p50_s']} | {r['reimport_p50_s']} "
-                f"| {r['rows_per_second']:,} |"
+                f"| {backend} | {fmt} | {r['rows']:,} | {r['empty_book_p50_s']} "
+                f"| {r['reimport_p50_s']} | {r['rows_per_second']:,} |"
             )
     (RESULTS / "import.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

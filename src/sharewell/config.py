@@ -62,9 +62,7 @@ class Settings(BaseSettings):
     comment_max_depth: int = Field(
         25, ge=1, le=99, description="How deep replies may nest in a thread (1-99)."
     )
-    feed_entries: int = Field(
-        50, ge=1, le=500, description="Entries in each Atom feed."
-    )
+    feed_entries: int = Field(50, ge=1, le=500, description="Entries in each Atom feed.")
     log_level: str = Field("INFO", description="Python logging level.")
     sql_echo: bool = Field(False, description="Log every SQL statement (debugging only).")
 

@@ -21,6 +21,8 @@ templates.env.globals["version"] = __version__
 NAVIGATION: list[tuple[str, str, bool]] = [
     ("Members", "/members", False),
     ("Topics", "/topics", False),
+    ("Insights", "/insights", False),
+    ("Feed", "/feed", True),
 ]
 
 

@@ -188,7 +188,16 @@ def _zipf(k: int, s: float) -> npt.NDArray[np.float64]:
 
 
 # Later areas append their phases here, in dependency order.
-PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [("members", phase_members)]
+def phase_insights(ctx: DemoContext) -> None:
+    from sharewell.demo.insights_phase import phase_insights as run
+
+    run(ctx)
+
+
+PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [
+    ("members", phase_members),
+    ("insights", phase_insights),
+]
 
 
 def generate(

@@ -349,7 +349,7 @@ def _comment_outs(
                     select(Comment.id, Comment.public_id).where(
                         Comment.id.in_(sorted(missing_parents))
                     )
-                ).tuples()
+                ).tuples().all()
             )
         )
     authors = _authors(session, {c.author_id for c in comments})

@@ -375,7 +375,7 @@ def _comment_outs(
                 url=comment_url(insight.public_id, c.public_id),
                 insight=insight.public_id,
                 parent=by_id.get(c.parent_id) if c.parent_id else None,
-                kind=c.kind,
+                kind=c.kind,  # type: ignore[arg-type]
                 depth=c.depth,
                 author=None if deleted else authors[c.author_id],
                 body_html="" if withheld else c.body_html,
@@ -389,7 +389,7 @@ def _comment_outs(
                 blocked=blocked,
                 useful_count=c.useful_count,
                 acted_count=c.acted_count,
-                my_reactions=mine.get(("c", c.id), []),
+                my_reactions=mine.get(("c", c.id), []),  # type: ignore[arg-type]
             )
         )
     return out

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.conftest import drop_postgres_database, fresh_database_url
 from typer.testing import CliRunner
 
 from sharewell.cli.main import app
 from sharewell.config import get_settings
 from sharewell.db import make_engine
 from sharewell.members.models import Member
-from tests.conftest import drop_postgres_database, fresh_database_url
 
 runner = CliRunner()
 
@@ -43,7 +43,9 @@ def test_upgrade_create_admin_suspend(cli_env: str) -> None:
     code, out = run("user", "create", "--email", "ADA@example.org", "--name", "Again",
                     "--password", "a long password")
     assert code == 1 and "already has an account" in out
-    code, out = run("user", "create", "--email", "b@example.org", "--name", "B", "--password", "short")
+    code, out = run(
+        "user", "create", "--email", "b@example.org", "--name", "B", "--password", "short"
+    )
     assert code == 1 and "at least 10" in out
     assert run("user", "set-admin", "ada")[0] == 0
     assert run("user", "suspend", "ada@example.org")[0] == 0
@@ -64,7 +66,9 @@ def test_demo_is_deterministic_and_refuses_to_run_twice(cli_env: str) -> None:
     assert code == 0 and "members: 150" in out and "sam@demo.sharewell.example" in out
     engine = make_engine(cli_env)
     with engine.connect() as conn:
-        names = conn.execute(select(Member.display_name).order_by(Member.id).limit(20)).scalars().all()
+        names = (
+            conn.execute(select(Member.display_name).order_by(Member.id).limit(20)).scalars().all()
+        )
         assert conn.scalar(select(func.count(Member.id))) == 150
     engine.dispose()
     code, out = run("demo", "--members", "10")

@@ -26,8 +26,9 @@ def test_publish_comment_reply_react_follow_and_feed_through_pages(
     web_sign_in(client, deb.email)
     form = client.get("/insights/new")
     assert form.status_code == 200 and 'for="title"' in form.text
-    r = post(client, "/insights/new", {"kind": "ask", "title": "Who knows Acme?",
-             "body": "Need a **contact**", "topics": "Recruiting", "visibility": "public"})  # fmt: skip
+    fields = {"kind": "ask", "title": "Who knows Acme?", "body": "Need a **contact**",
+              "topics": "Recruiting", "visibility": "public"}  # fmt: skip
+    r = post(client, "/insights/new", fields)
     assert r.status_code == 303  # type: ignore[attr-defined]
     url = r.headers["location"]  # type: ignore[attr-defined]
     page = client.get(url).text

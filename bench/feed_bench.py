@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import platform
 import statistics
 import tempfile
@@ -130,7 +131,8 @@ def main() -> None:
         "thread_comments": big_comments,
         "generation_seconds": generation_s,
         "machine": f"{platform.machine()} {platform.python_implementation()} "
-        f"{platform.python_version()}",
+        f"{platform.python_version()}, {os.cpu_count()} CPUs",
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "results": results,
         "command": "python bench/feed_bench.py " + " ".join(
             f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
@@ -160,7 +162,8 @@ def write_markdown(combined: dict[str, dict[str, object]]) -> None:
             f"## {backend}",
             "",
             f"- data: {report['counts']}, largest thread {report['thread_comments']} comments",
-            f"- generation: {report['generation_seconds']} s; machine: {report['machine']}",
+            f"- generation: {report['generation_seconds']} s; machine: {report['machine']}; "
+            f"load average after the run: {report.get('load_average_after')}",
             f"- command: `{report['command']}`",
             "",
             "| scenario | runs | p50 ms | p95 ms | p99 ms | max ms |",

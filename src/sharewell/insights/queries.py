@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from sharewell.errors import NotFound
@@ -247,10 +248,9 @@ def get_insight(session: Session, public_id: str, viewer: Viewer) -> InsightOut:
 # --- lists and the home feed ------------------------------------------------------------------
 
 
-def _paged(
-    session: Session, query: Select[tuple[Insight]], viewer: Viewer, *, order: str,
-    cursor: str | None, limit: int,
-) -> Page[InsightOut]:  # fmt: skip
+def _ordered(
+    query: Select[tuple[Insight]], order: str, cursor: str | None
+) -> Select[tuple[Insight]]:
     rules.check_order(order)
     if order == "useful":
         after = decode_cursor(cursor, arity=2)
@@ -262,13 +262,16 @@ def _paged(
                     and_(Insight.useful_count == n, Insight.id < last),
                 )
             )
-        query = query.order_by(Insight.useful_count.desc(), Insight.id.desc())
-    else:
-        after = decode_cursor(cursor)
-        if after:
-            query = query.where(Insight.id < int(after[0]))
-        query = query.order_by(Insight.id.desc())
-    rows = list(session.scalars(query.limit(limit + 1)))
+        return query.order_by(Insight.useful_count.desc(), Insight.id.desc())
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(Insight.id < int(after[0]))
+    return query.order_by(Insight.id.desc())
+
+
+def _page_of(
+    session: Session, rows: list[Insight], viewer: Viewer, *, order: str, limit: int
+) -> Page[InsightOut]:
     items = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
@@ -279,6 +282,14 @@ def _paged(
             else encode_cursor(last_row.id)
         )
     return Page(items=insight_outs(session, items, viewer), next_cursor=next_cursor)
+
+
+def _paged(
+    session: Session, query: Select[tuple[Insight]], viewer: Viewer, *, order: str,
+    cursor: str | None, limit: int,
+) -> Page[InsightOut]:  # fmt: skip
+    rows = list(session.scalars(_ordered(query, order, cursor).limit(limit + 1)))
+    return _page_of(session, rows, viewer, order=order, limit=limit)
 
 
 def list_insights(
@@ -314,32 +325,81 @@ def list_insights(
     return _paged(session, query, viewer, order=order, cursor=cursor, limit=limit)
 
 
+FEED_TOPICS_MAX = 100  # followed topics read per feed page (most recently followed first)
+
+
 def home_feed(
     session: Session, viewer: Viewer, *, limit: int, cursor: str | None = None,
     order: str = "newest",
 ) -> Page[InsightOut]:  # fmt: skip
     """What the people and topics the viewer follows, their network and they themselves
-    shared, newest first or most useful first."""
+    shared, newest first or most useful first.
+
+    Each source yields its own best ``limit + 1`` listable insights from its own index
+    (authors: ``ix_insights_author``; each topic: ``ix_insight_topics_topic``), and the page is
+    the best of those candidates. One big ``OR`` over the sources made both databases gather
+    and sort every matching row (tens of thousands on a large network)."""
     assert viewer.id is not None
-    followed = select(MemberFollow.followed_id).where(MemberFollow.follower_id == viewer.id)
-    topics = select(TopicFollow.topic_id).where(TopicFollow.follower_id == viewer.id)
-    sources: list[ColumnElement[bool]] = [
-        Insight.author_id == viewer.id,
-        Insight.author_id.in_(followed),
-        Insight.id.in_(select(InsightTopic.insight_id).where(InsightTopic.topic_id.in_(topics))),
-    ]
-    if viewer.connections:
-        sources.append(Insight.author_id.in_(sorted(viewer.connections)))
-    query = select(Insight).where(listable_clause(viewer), or_(*sources))
-    return _paged(session, query, viewer, order=order, cursor=cursor, limit=limit)
+    take = limit + 1
+    authors = set(
+        session.scalars(
+            select(MemberFollow.followed_id).where(MemberFollow.follower_id == viewer.id)
+        )
+    )
+    authors |= {viewer.id} | set(viewer.connections)
+    candidates: set[int] = set()
+    base = select(Insight.id).where(listable_clause(viewer))
+    candidates.update(
+        session.scalars(
+            _ordered(base.where(Insight.author_id.in_(sorted(authors))), order, cursor).limit(take)  # type: ignore[arg-type]
+        )
+    )
+    topic_ids = session.scalars(
+        select(TopicFollow.topic_id)
+        .where(TopicFollow.follower_id == viewer.id)
+        .order_by(TopicFollow.created_at.desc())
+        .limit(FEED_TOPICS_MAX)
+    ).all()
+    after = decode_cursor(cursor) if order == "newest" else None
+    for topic_id in topic_ids:
+        if order == "newest":
+            # Walk this topic's index backwards: the newest listable ones come first.
+            on_topic = (
+                select(InsightTopic.insight_id)
+                .join(Insight, Insight.id == InsightTopic.insight_id)
+                .where(InsightTopic.topic_id == topic_id, listable_clause(viewer))
+                .order_by(InsightTopic.insight_id.desc())
+            )
+            if after:
+                on_topic = on_topic.where(InsightTopic.insight_id < int(after[0]))
+            candidates.update(session.scalars(on_topic.limit(take)))
+        else:
+            # Walk ix_insights_useful backwards, probing topic membership by primary key.
+            tagged = exists().where(
+                InsightTopic.insight_id == Insight.id, InsightTopic.topic_id == topic_id
+            )
+            candidates.update(
+                session.scalars(_ordered(base.where(tagged), order, cursor).limit(take))  # type: ignore[arg-type]
+            )
+    if not candidates:
+        return Page(items=[], next_cursor=None)
+    rows = list(
+        session.scalars(
+            _ordered(select(Insight).where(Insight.id.in_(sorted(candidates))), order, None).limit(
+                take
+            )
+        )
+    )
+    return _page_of(session, rows, viewer, order=order, limit=limit)
 
 
 # --- threads ----------------------------------------------------------------------------------
 
 
 def _comment_outs(
-    session: Session, insight: Insight, comments: Sequence[Comment], viewer: Viewer
+    session: Session, insight: Insight, comments: Sequence[Any], viewer: Viewer
 ) -> list[CommentOut]:
+    """Shape comments (ORM objects, or rows of ``comments`` columns, which are cheaper)."""
     by_id = {c.id: c.public_id for c in comments}
     missing_parents = {c.parent_id for c in comments if c.parent_id and c.parent_id not in by_id}
     if missing_parents:
@@ -349,7 +409,9 @@ def _comment_outs(
                     select(Comment.id, Comment.public_id).where(
                         Comment.id.in_(sorted(missing_parents))
                     )
-                ).tuples().all()
+                )
+                .tuples()
+                .all()
             )
         )
     authors = _authors(session, {c.author_id for c in comments})
@@ -375,7 +437,7 @@ def _comment_outs(
                 url=comment_url(insight.public_id, c.public_id),
                 insight=insight.public_id,
                 parent=by_id.get(c.parent_id) if c.parent_id else None,
-                kind=c.kind,  # type: ignore[arg-type]
+                kind=c.kind,
                 depth=c.depth,
                 author=None if deleted else authors[c.author_id],
                 body_html="" if withheld else c.body_html,
@@ -400,10 +462,12 @@ def thread(
 ) -> list[CommentOut]:
     """The whole thread (or one comment's subtree) in display order, from one range scan of
     ``ix_comments_thread``."""
-    query = select(Comment).where(Comment.insight_id == insight.id)
+    # Plain rows, not ORM objects: a 500-comment thread spent most of its time in identity
+    # bookkeeping it does not need.
+    query = select(*Comment.__table__.columns).where(Comment.insight_id == insight.id)
     if under is not None:
         query = query.where(Comment.path >= under.path, Comment.path < under.path + ":")
-    comments = list(session.scalars(query.order_by(Comment.path)))
+    comments = list(session.execute(query.order_by(Comment.path)))
     return _comment_outs(session, insight, comments, viewer)
 
 

@@ -135,8 +135,8 @@ def main() -> None:
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "results": results,
         "command": "python bench/feed_bench.py " + " ".join(
-            f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
-            if v not in (None, False) and k != "database_url"
+            f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}")
+            for k, v in vars(args).items() if v not in (None, False) and k != "database_url"
         ),
     }  # fmt: skip
     RESULTS.mkdir(exist_ok=True)

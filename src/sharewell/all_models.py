@@ -3,8 +3,16 @@ Each new area adds its ``models`` module here."""
 
 from sharewell.accounts import models as accounts_models
 from sharewell.contacts import models as contacts_models
+from sharewell.insights import models as insights_models
 from sharewell.jobs import models as jobs_models
 from sharewell.mail import models as mail_models
 from sharewell.members import models as members_models
 
-__all__ = ["accounts_models", "contacts_models", "jobs_models", "mail_models", "members_models"]
+__all__ = [
+    "accounts_models",
+    "contacts_models",
+    "insights_models",
+    "jobs_models",
+    "mail_models",
+    "members_models",
+]

@@ -22,6 +22,7 @@ from sharewell import __version__, metrics
 from sharewell.api import accounts as accounts_api
 from sharewell.api import admin as admin_api
 from sharewell.api import contacts as contacts_api
+from sharewell.api import insights as insights_api
 from sharewell.api import members as members_api
 from sharewell.api import sharing as sharing_api
 from sharewell.api.problems import problem
@@ -33,6 +34,7 @@ from sharewell.ratelimit import limiter_for
 from sharewell.web import accounts as web_accounts
 from sharewell.web import contacts as web_contacts
 from sharewell.web import errors as web_errors
+from sharewell.web import insights as web_insights
 from sharewell.web import routes as web_routes
 from sharewell.web import sharing as web_sharing
 from sharewell.web.session import SignInRequired
@@ -161,6 +163,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(accounts_api.admin, prefix="/api/v1")
     app.include_router(sharing_api.router, prefix="/api/v1")  # before /contacts/{id}
     app.include_router(contacts_api.router, prefix="/api/v1")
+    app.include_router(insights_api.router, prefix="/api/v1")
+    app.include_router(web_insights.router)
     app.include_router(web_routes.router)
     app.include_router(web_accounts.router)
     app.include_router(web_sharing.router)  # before /contacts/{id}

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sharewell.insights.rules import Limits as InsightLimits
+
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refused in production
 
 
@@ -66,6 +68,15 @@ class Settings(BaseSettings):
         300, ge=1, description="Shared-entry displays allowed per hour."
     )
     display_quota_day: int = Field(2000, ge=1, description="Shared-entry displays allowed per day.")
+    insight_body_max_bytes: int = Field(
+        100_000,
+        ge=1,
+        description="Largest insight or comment body (UTF-8 bytes); larger ones get 413.",
+    )
+    comment_max_depth: int = Field(
+        25, ge=1, le=99, description="How deep replies may nest in a thread (1-99)."
+    )
+    feed_entries: int = Field(50, ge=1, le=500, description="Entries in each Atom feed.")
     log_level: str = Field("INFO", description="Python logging level.")
     sql_echo: bool = Field(False, description="Log every SQL statement (debugging only).")
 
@@ -130,6 +141,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'sharewell.sqlite3').resolve()}"
+
+    @property
+    def insight_limits(self) -> InsightLimits:
+        return InsightLimits(
+            body_max_bytes=self.insight_body_max_bytes, max_depth=self.comment_max_depth
+        )
 
     @property
     def secure_cookies(self) -> bool:

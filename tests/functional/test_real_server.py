@@ -66,9 +66,8 @@ def test_embedded_server_comes_up_populated(server: str) -> None:
         data={"username": "sam@demo.sharewell.example", "password": "sharewell-demo"},
     )
     assert token.status_code == 200
-    me = httpx.get(
-        f"{server}/api/v1/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
-    )
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    me = httpx.get(f"{server}/api/v1/me", headers=bearer)
     assert me.json()["display_name"] == "Sam Okafor"
     home = httpx.get(server)
     assert home.status_code == 200 and "60 members" in home.text

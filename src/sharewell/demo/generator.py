@@ -29,6 +29,7 @@ from sharewell.members.passwords import hash_password
 
 from . import vocabulary as v
 from .contacts_phase import phase_contacts
+from .insights_phase import phase_insights
 
 DEMO_DOMAIN = "demo.sharewell.example"  # .example is reserved: no demo mail reaches anyone
 MAX_MEMBERS = 2_000_000
@@ -216,6 +217,7 @@ def _zipf(k: int, s: float) -> npt.NDArray[np.float64]:
 PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("members", phase_members),
     ("contacts", phase_contacts),
+    ("insights", phase_insights),
 ]
 
 

@@ -22,6 +22,8 @@ NAVIGATION: list[tuple[str, str, bool]] = [
     ("Members", "/members", False),
     ("Topics", "/topics", False),
     ("Contacts", "/contacts", True),
+    ("Insights", "/insights", False),
+    ("Feed", "/feed", True),
 ]
 
 

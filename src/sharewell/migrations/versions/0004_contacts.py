@@ -1,7 +1,7 @@
 """contact book: contacts, imports, duplicates, opt-outs, displays
 
 Revision ID: 0004_contacts
-Revises: 0002_accounts
+Revises: 0003_insights
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import sharewell.db
 
 revision: str = "0004_contacts"
-down_revision: str | Sequence[str] | None = "0002_accounts"
+down_revision: str | Sequence[str] | None = "0003_insights"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

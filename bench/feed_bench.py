@@ -1,0 +1,182 @@
+"""Benchmark: the home feed and a 500-comment thread, rendered through the whole app (HTTP in
+process: routing, session cookie, queries, templates), on a generated demo network.
+
+    .venv/bin/python bench/feed_bench.py --members 100000 [--database-url URL] [--runs 300]
+
+Without --database-url a fresh SQLite file is made in a temporary folder. With a PostgreSQL URL
+the database must be empty (or pass --reuse to measure an existing demo). Results go to
+bench/results/feed.json and bench/results/feed.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from sharewell.app import create_app
+from sharewell.config import Settings
+from sharewell.db import make_engine, make_session_factory, session_scope
+from sharewell.demo.generator import DemoOptions, generate
+from sharewell.insights.models import Comment, Insight
+from sharewell.members import service
+from sharewell.members.models import Member
+from sharewell.migrations import upgrade
+from sharewell.web.session import SESSION_COOKIE, _signer
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def measure(client: TestClient, paths: list[str], cookies: list[str | None]) -> dict[str, float]:
+    timings = []
+    for path, cookie in zip(paths, cookies, strict=True):
+        client.cookies.clear()
+        if cookie:
+            client.cookies.set(SESSION_COOKIE, cookie)
+        started = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code, response.text[:300])
+    return {
+        "runs": len(timings),
+        "p50_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(percentile(timings, 95), 2),
+        "p99_ms": round(percentile(timings, 99), 2),
+        "max_ms": round(max(timings), 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--reuse", action="store_true", help="measure an existing demo database")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="sharewell-bench-"))
+    url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    settings = Settings(env="test", data_dir=tmp, database_url=url,
+                        secret_key="bench-secret-key-" + "x" * 32)  # fmt: skip
+    engine = make_engine(url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    generation_s = None
+    if not args.reuse:
+        started = time.perf_counter()
+        with session_scope(factory) as session:
+            generate(session, DemoOptions(members=args.members, seed=args.seed), settings=settings)
+        generation_s = round(time.perf_counter() - started, 1)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+
+    with session_scope(factory) as session:
+        counts = {
+            "members": session.scalar(select(func.count(Member.id))),
+            "insights": session.scalar(select(func.count(Insight.id))),
+            "comments": session.scalar(select(func.count(Comment.id))),
+        }
+        big = session.scalars(select(Insight).order_by(Insight.comment_count.desc()).limit(1)).one()
+        big_path, big_comments = f"/insights/{big.public_id}", big.comment_count
+        member_ids = list(session.scalars(select(Member.id).order_by(Member.id)))
+        step = max(1, len(member_ids) // args.runs)
+        sampled = member_ids[::step][: args.runs]
+        cookies = []
+        for member_id in sampled:
+            member = session.get(Member, member_id)
+            assert member is not None
+            _, secret = service.start_web_session(session, member, user_agent="bench", days=1)
+            cookies.append(_signer(settings, "session").sign(secret).decode())
+
+    # The generator's millions of temporary rows are garbage now; a server process never held
+    # them, so collect before measuring (otherwise collector pauses land in the tail).
+    gc.collect()
+    app = create_app(settings, engine=engine)
+    results: dict[str, object] = {}
+    with TestClient(app) as client:
+        # warm-up: first requests compile templates and fill caches
+        measure(client, ["/feed"] * 5, cookies[:5])
+        measure(client, [big_path] * 5, [None] * 5)
+        results["home_feed_page"] = measure(client, ["/feed"] * len(cookies), cookies)
+        results["home_feed_most_useful"] = measure(
+            client, ["/feed?order=useful"] * len(cookies), cookies
+        )
+        results["thread_500_page"] = measure(
+            client, [big_path] * min(args.runs, 200), [None] * min(args.runs, 200)
+        )
+    results = {k: v for k, v in results.items() if v is not None}
+    report = {
+        "backend": engine.dialect.name,
+        "counts": counts,
+        "thread_comments": big_comments,
+        "generation_seconds": generation_s,
+        "machine": f"{platform.machine()} {platform.python_implementation()} "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs",
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "results": results,
+        "command": "python bench/feed_bench.py " + " ".join(
+            f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}")
+            for k, v in vars(args).items() if v not in (None, False) and k != "database_url"
+        ),
+    }  # fmt: skip
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "feed.json"
+    combined = json.loads(path.read_text()) if path.exists() else {}
+    combined[engine.dialect.name] = report
+    path.write_text(json.dumps(combined, indent=2) + "\n")
+    write_markdown(combined)
+    print(json.dumps(report, indent=2))
+
+
+def write_markdown(combined: dict[str, dict[str, object]]) -> None:
+    lines = [
+        "# Feed and thread benchmark",
+        "",
+        "Whole-app rendering (in-process HTTP: routing, session cookie, queries, Jinja) of the",
+        "signed-in home feed page (20 items) and of the page of the largest thread, on a",
+        "generated demo network. Written by `bench/feed_bench.py`; goal: p99 under 50 ms.",
+        "",
+    ]
+    for backend, report in combined.items():
+        lines += [
+            f"## {backend}",
+            "",
+            f"- data: {report['counts']}, largest thread {report['thread_comments']} comments",
+            f"- generation: {report['generation_seconds']} s; machine: {report['machine']}; "
+            f"load average after the run: {report.get('load_average_after')}",
+            f"- command: `{report['command']}`",
+            "",
+            "| scenario | runs | p50 ms | p95 ms | p99 ms | max ms |",
+            "|---|---|---|---|---|---|",
+        ]
+        results = report["results"]
+        assert isinstance(results, dict)
+        for name, r in results.items():
+            lines.append(
+                f"| {name} | {r['runs']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} "
+                f"| {r['max_ms']} |"
+            )
+        lines.append("")
+    (RESULTS / "feed.md").write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Insights: posts of five kinds with threaded discussion, reactions, follows and feeds."""

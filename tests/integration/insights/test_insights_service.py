@@ -1,0 +1,186 @@
+"""Insight use cases on a real database (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tests.factories import Members
+
+from sharewell.errors import Conflict, NotFound
+from sharewell.insights import queries, rules, service
+from sharewell.insights.models import Comment, Reaction
+from sharewell.insights.schemas import CommentIn, InsightIn, InsightUpdate
+from sharewell.members import service as members_service
+
+LIMITS = rules.Limits()
+
+
+@pytest.fixture
+def fake_connections() -> Iterator[dict[int, set[int]]]:
+    """Plug a fake network into the documented hook, as the network area will."""
+    graph: dict[int, set[int]] = {}
+    original = queries.CONNECTIONS_PROVIDER
+    queries.CONNECTIONS_PROVIDER = lambda session, member_id: graph.get(member_id, set())
+    yield graph
+    queries.CONNECTIONS_PROVIDER = original
+
+
+def test_connections_visibility_uses_the_pluggable_provider(
+    db: Session, members: Members, fake_connections: dict[int, set[int]]
+) -> None:
+    author, friend, stranger = members.create(), members.create(), members.create()
+    post = service.publish(
+        db, author, InsightIn(kind="insight", title="Close", visibility="connections"), LIMITS
+    )
+    fake_connections[friend.id] = {author.id}
+    for member, expected in ((author, True), (friend, True), (stranger, False), (None, False)):
+        viewer = queries.viewer_for(db, member)
+        listed = [i.id for i in queries.list_insights(db, viewer, limit=10).items]
+        assert (post.public_id in listed) is expected
+    # the network shows up in the home feed without following
+    feed = queries.home_feed(db, queries.viewer_for(db, friend), limit=10)
+    assert [i.id for i in feed.items] == [post.public_id]
+
+
+def test_without_a_provider_connections_items_are_author_only(
+    db: Session, members: Members
+) -> None:
+    author, other = members.create(), members.create()
+    post = service.publish(
+        db, author, InsightIn(kind="insight", title="Mine", visibility="connections"), LIMITS
+    )
+    with pytest.raises(NotFound):
+        queries.find_insight(db, post.public_id, queries.viewer_for(db, other))
+    assert queries.find_insight(db, post.public_id, queries.viewer_for(db, author)).id == post.id
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    posts=st.lists(
+        st.tuples(st.integers(0, 3), st.sampled_from(rules.VISIBILITIES)), min_size=1, max_size=8
+    ),
+    edges=st.sets(st.tuples(st.integers(0, 3), st.integers(0, 3)), max_size=6),
+    viewer_ix=st.one_of(st.none(), st.integers(0, 3)),
+)
+def test_sql_visibility_agrees_with_the_rule(
+    db: Session, members: Members, posts: list[tuple[int, str]], edges: set[tuple[int, int]],
+    viewer_ix: int | None,
+) -> None:  # fmt: skip
+    people = getattr(test_sql_visibility_agrees_with_the_rule, "_people", {})
+    key = id(db)
+    if key not in people:
+        people[key] = [members.create() for _ in range(4)]
+        test_sql_visibility_agrees_with_the_rule._people = people  # type: ignore[attr-defined]
+    cast = people[key]
+    graph = {cast[a].id: set() for a in range(4)}
+    for a, b in edges:
+        graph[cast[a].id].add(cast[b].id)
+        graph[cast[b].id].add(cast[a].id)
+    original = queries.CONNECTIONS_PROVIDER
+    queries.CONNECTIONS_PROVIDER = lambda session, member_id: graph.get(member_id, set())
+    nested = db.begin_nested()
+    try:
+        made = [
+            service.publish(db, cast[a], InsightIn(kind="insight", title="t", visibility=v), LIMITS)
+            for a, v in posts
+        ]
+        viewer_member = cast[viewer_ix] if viewer_ix is not None else None
+        viewer = queries.viewer_for(db, viewer_member)
+        listed = {i.id for i in queries.list_insights(db, viewer, limit=100).items}
+        for post in made:
+            expected = rules.can_view(
+                visibility=post.visibility, author_id=post.author_id,
+                viewer_id=viewer.id, viewer_connections=viewer.connections,
+            )  # fmt: skip
+            assert (post.public_id in listed) is expected
+    finally:
+        nested.rollback()
+        queries.CONNECTIONS_PROVIDER = original
+
+
+def test_thread_paths_give_display_order_and_counts(db: Session, members: Members) -> None:
+    a, b = members.create(), members.create()
+    post = service.publish(db, a, InsightIn(kind="insight", title="T"), LIMITS)
+    c1 = service.add_comment(db, b, post.public_id, CommentIn(body="1"), LIMITS)
+    c2 = service.add_comment(db, a, post.public_id, CommentIn(body="2"), LIMITS)
+    c11 = service.add_comment(
+        db, a, post.public_id, CommentIn(body="1.1", parent=c1.public_id), LIMITS
+    )
+    c111 = service.add_comment(
+        db, b, post.public_id, CommentIn(body="1.1.1", parent=c11.public_id), LIMITS
+    )
+    viewer = queries.viewer_for(db, None)
+    order = [c.id for c in queries.thread(db, post, viewer)]
+    assert order == [c1.public_id, c11.public_id, c111.public_id, c2.public_id]
+    assert c111.depth == 2 and c111.path.startswith(c11.path)
+    sub = [c.id for c in queries.thread(db, post, viewer, under=c11)]
+    assert sub == [c11.public_id, c111.public_id]
+    db.refresh(post)
+    assert post.comment_count == 4
+    page1 = queries.comments_page(db, post, viewer, limit=2, cursor=None)
+    page2 = queries.comments_page(db, post, viewer, limit=2, cursor=page1.next_cursor)
+    assert [c.id for c in page1.items + page2.items] == order
+
+
+def test_reactions_are_unique_withdrawable_and_timestamped_for_standing(
+    db: Session, members: Members
+) -> None:
+    a, b = members.create(), members.create()
+    post = service.publish(db, a, InsightIn(kind="insight", title="T"), LIMITS)
+    for _ in range(3):
+        service.react(db, b, kind="useful", insight_public_id=post.public_id)
+    service.react(db, b, kind="acted_on", insight_public_id=post.public_id)
+    rows = db.scalars(select(Reaction).where(Reaction.insight_id == post.id)).all()
+    assert sorted(r.kind for r in rows) == ["acted_on", "useful"]
+    assert all(r.recipient_id == a.id and r.created_at is not None for r in rows)
+    db.refresh(post)
+    assert (post.useful_count, post.acted_count) == (1, 1)
+    service.react(db, b, kind="useful", insight_public_id=post.public_id, on=False)
+    service.react(db, b, kind="useful", insight_public_id=post.public_id, on=False)
+    db.refresh(post)
+    assert post.useful_count == 0
+
+
+def test_edit_history_and_tombstones(db: Session, members: Members) -> None:
+    a, b = members.create(), members.create()
+    post = service.publish(db, a, InsightIn(kind="insight", title="One", body="1"), LIMITS)
+    service.edit_insight(db, a, post.public_id, InsightUpdate(title="Two"), LIMITS)
+    assert [r.title for r in queries.revisions(db, insight=post)] == ["One"]
+    c = service.add_comment(db, b, post.public_id, CommentIn(body="hi"), LIMITS)
+    service.edit_comment(db, b, c.public_id, "hello", LIMITS)
+    assert len(queries.revisions(db, comment=c)) == 1
+    assert service.delete_comment(db, b, c.public_id) is False  # no replies: gone for good
+    assert db.get(Comment, c.id) is None
+    c = service.add_comment(db, b, post.public_id, CommentIn(body="hi"), LIMITS)
+    assert service.delete_insight(db, a, post.public_id) is True  # others replied: tombstone
+    with pytest.raises(Conflict):
+        service.add_comment(db, b, post.public_id, CommentIn(body="more"), LIMITS)
+
+
+def test_blocks_hide_items_and_stop_replies(db: Session, members: Members) -> None:
+    a, b = members.create(), members.create()
+    post = service.publish(db, a, InsightIn(kind="insight", title="T"), LIMITS)
+    c = service.add_comment(db, a, post.public_id, CommentIn(body="mine"), LIMITS)
+    members_service.block(db, a, b)
+    assert members_service.is_blocked(db, a.id, b.id)
+    from sharewell.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        service.add_comment(db, b, post.public_id, CommentIn(body="x", parent=c.public_id), LIMITS)
+    # b's items disappear for a
+    other = service.publish(db, members.create(), InsightIn(kind="insight", title="U"), LIMITS)
+    bc = service.add_comment(db, b, other.public_id, CommentIn(body="from b"), LIMITS)
+    service.publish(db, b, InsightIn(kind="insight", title="By b"), LIMITS)
+    viewer = queries.viewer_for(db, a)
+    assert "By b" not in [i.title for i in queries.list_insights(db, viewer, limit=50).items]
+    shown = {x.id: x for x in queries.thread(db, other, viewer)}
+    assert shown[bc.public_id].blocked and shown[bc.public_id].body_html == ""
+    members_service.unblock(db, a, b)
+    assert not members_service.is_blocked(db, a.id, b.id)

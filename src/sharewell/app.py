@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sharewell import __version__
 from sharewell.api import admin as admin_api
+from sharewell.api import ledger as ledger_api
 from sharewell.api import members as members_api
 from sharewell.api.problems import problem
 from sharewell.config import Settings, get_settings
@@ -24,6 +25,7 @@ from sharewell.db import engine_for, make_session_factory
 from sharewell.errors import RateLimited, SharewellError
 from sharewell.http import RequestMiddleware
 from sharewell.web import errors as web_errors
+from sharewell.web import ledger as web_ledger
 from sharewell.web import routes as web_routes
 from sharewell.web.session import SignInRequired
 
@@ -129,7 +131,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.include_router(members_api.router, prefix="/api/v1")
     app.include_router(admin_api.router, prefix="/api/v1")
+    app.include_router(ledger_api.router, prefix="/api/v1")
     app.include_router(web_routes.router)
+    app.include_router(web_ledger.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

@@ -191,6 +191,15 @@ def _zipf(k: int, s: float) -> npt.NDArray[np.float64]:
 PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [("members", phase_members)]
 
 
+def _phase_ledger(ctx: DemoContext) -> None:
+    from sharewell.demo.ledger_phase import phase_ledger
+
+    phase_ledger(ctx)
+
+
+PHASES.append(("ledger", _phase_ledger))
+
+
 def generate(
     session: Session,
     options: DemoOptions,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from sharewell.errors import NotFound
+from sharewell.errors import InvalidInput, NotFound
 from sharewell.ledger import rules
 from sharewell.ledger.models import (
     LedgerAccount,
@@ -362,3 +362,21 @@ def reconcile(session: Session) -> Reconciliation:
         entries=int(session.scalar(select(func.count(LedgerEntry.id))) or 0),
         pledges_by_state={state: int(n) for state, n in pledges.items()},
     )
+
+
+def member_ids_for_handles(session: Session, handles: list[str]) -> list[int]:
+    """Chain handles (with or without @) to member ids, in order; an unknown one is a 422."""
+    cleaned = [h.strip().lower().lstrip("@") for h in handles]
+    found = dict(
+        session.execute(
+            select(Member.handle, Member.id).where(
+                Member.handle.in_(cleaned), Member.suspended_at.is_(None)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    missing = [h for h in cleaned if h not in found]
+    if missing:
+        raise InvalidInput(f"No member with the handle '{missing[0][:40]}'.", field="chain")
+    return [found[h] for h in cleaned]

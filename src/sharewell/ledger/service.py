@@ -720,6 +720,14 @@ def expire_attribution(
     return JobResult(done, skipped)
 
 
+def queries_available(session: Session, member_id: int) -> int:
+    """The member's available points (for callers that must decide before pledging)."""
+    found = session.scalar(
+        select(LedgerAccount.balance).where(LedgerAccount.member_id == member_id)
+    )
+    return int(found or 0)
+
+
 def pledge_by_public_id(session: Session, public_id: str) -> Pledge:
     pledge = session.scalar(select(Pledge).where(Pledge.public_id == public_id[:24]))
     if pledge is None:

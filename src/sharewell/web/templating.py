@@ -21,6 +21,7 @@ templates.env.globals["version"] = __version__
 NAVIGATION: list[tuple[str, str, bool]] = [
     ("Members", "/members", False),
     ("Topics", "/topics", False),
+    ("Ledger", "/ledger", True),
 ]
 
 

@@ -49,7 +49,9 @@ def ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
             factory = Members(self.db)
             self.members = [factory.create(f"M{i}") for i in range(N_MEMBERS)]
             for member in self.members[:3]:  # most start with points; the others must earn them
-                service.grant_starter(self.db, member, key=f"verify:{member.id}:0", policy=POLICY, now=T0)
+                service.grant_starter(
+                    self.db, member, key=f"verify:{member.id}:0", policy=POLICY, now=T0
+                )
             self.db.commit()
             self.now = T0
             self.replays = 0
@@ -68,10 +70,14 @@ def ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
 
         def snapshot(self) -> tuple[Any, ...]:
             self.db.expire_all()
-            accounts = tuple(self.db.execute(
-                select(LedgerAccount.code, LedgerAccount.balance).order_by(LedgerAccount.code)
-            ).tuples())  # fmt: skip
-            states = tuple(self.db.execute(select(Pledge.id, Pledge.state).order_by(Pledge.id)).tuples())
+            accounts = tuple(
+                self.db.execute(
+                    select(LedgerAccount.code, LedgerAccount.balance).order_by(LedgerAccount.code)
+                ).tuples()
+            )
+            states = tuple(
+                self.db.execute(select(Pledge.id, Pledge.state).order_by(Pledge.id)).tuples()
+            )
             count = self.db.scalar(select(func.count(LedgerTransaction.id)))
             return accounts, states, count
 
@@ -107,57 +113,114 @@ def ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
         @rule(who=st.integers(0, N_MEMBERS - 1), key=KEYS)
         def grant(self, who: int, key: int) -> None:
             member, now = self.members[who], self.now
-            self.attempt(lambda: service.grant_starter(
-                self.db, member, key=f"verify:{member.id}:{key}", policy=POLICY, now=now))  # fmt: skip
+            self.attempt(
+                lambda: service.grant_starter(
+                    self.db, member, key=f"verify:{member.id}:{key}", policy=POLICY, now=now
+                )
+            )
 
-        @rule(who=st.integers(0, N_MEMBERS - 1), kind=st.sampled_from(sorted(rules.GIVE_KINDS)),
-              key=KEYS, attested=st.booleans(), connected_days=st.none() | st.integers(0, 30),
-              other=st.none() | st.integers(0, N_MEMBERS - 1))  # fmt: skip
-        def award(self, who: int, kind: str, key: int, attested: bool,
-                  connected_days: int | None, other: int | None) -> None:  # fmt: skip
+        @rule(
+            who=st.integers(0, N_MEMBERS - 1),
+            kind=st.sampled_from(sorted(rules.GIVE_KINDS)),
+            key=KEYS,
+            attested=st.booleans(),
+            connected_days=st.none() | st.integers(0, 30),
+            other=st.none() | st.integers(0, N_MEMBERS - 1),
+        )
+        def award(
+            self,
+            who: int,
+            kind: str,
+            key: int,
+            attested: bool,
+            connected_days: int | None,
+            other: int | None,
+        ) -> None:
             member, now = self.members[who], self.now
             counterpart = None if other is None or other == who else self.members[other].id
             since = None if connected_days is None else now - timedelta(days=connected_days)
-            self.attempt(lambda: service.award_give(
-                self.db, member, kind, key=f"give:{who}:{kind}:{key}", counterpart_id=counterpart,
-                connected_since=since, attested=attested, policy=POLICY, now=now))  # fmt: skip
+            self.attempt(
+                lambda: service.award_give(
+                    self.db,
+                    member,
+                    kind,
+                    key=f"give:{who}:{kind}:{key}",
+                    counterpart_id=counterpart,
+                    connected_since=since,
+                    attested=attested,
+                    policy=POLICY,
+                    now=now,
+                )
+            )
 
-        @rule(who=st.integers(0, N_MEMBERS - 1), amount=st.integers(1, 30), key=KEYS,
-              rule_name=st.sampled_from(sorted(rules.SPLIT_RULES)))  # fmt: skip
+        @rule(
+            who=st.integers(0, N_MEMBERS - 1),
+            amount=st.integers(1, 30),
+            key=KEYS,
+            rule_name=st.sampled_from(sorted(rules.SPLIT_RULES)),
+        )
         def create_pledge(self, who: int, amount: int, key: int, rule_name: str) -> None:
             member, now = self.members[who], self.now
-            self.attempt(lambda: service.create_pledge(
-                self.db, member, amount, subject_kind="intro", subject_ref=f"intro:{key}",
-                rule=rule_name, key=f"pledge:{who}:{key}:{amount}:{rule_name}", policy=POLICY,
-                now=now))  # fmt: skip
+            self.attempt(
+                lambda: service.create_pledge(
+                    self.db,
+                    member,
+                    amount,
+                    subject_kind="intro",
+                    subject_ref=f"intro:{key}",
+                    rule=rule_name,
+                    key=f"pledge:{who}:{key}:{amount}:{rule_name}",
+                    policy=POLICY,
+                    now=now,
+                )
+            )
 
-        @rule(index=st.integers(0, 50), picks=st.lists(st.integers(0, N_MEMBERS - 1), min_size=1, max_size=4), key=KEYS)
+        @rule(
+            index=st.integers(0, 50),
+            picks=st.lists(st.integers(0, N_MEMBERS - 1), min_size=1, max_size=4),
+            key=KEYS,
+        )
         def split(self, index: int, picks: list[int], key: int) -> None:
             pledge = self.pledge(index)
             if pledge is None:
                 return
             chain, now = self.chain(pledge, picks), self.now
-            self.attempt(lambda: service.split_pledge(
-                self.db, pledge, chain, key=f"hire:{pledge.id}:{key}", now=now))  # fmt: skip
+            self.attempt(
+                lambda: service.split_pledge(
+                    self.db, pledge, chain, key=f"hire:{pledge.id}:{key}", now=now
+                )
+            )
 
-        @rule(index=st.integers(0, 50), reason=st.sampled_from(sorted(rules.REFUND_REASONS)), key=KEYS)
+        @rule(
+            index=st.integers(0, 50), reason=st.sampled_from(sorted(rules.REFUND_REASONS)), key=KEYS
+        )
         def refund(self, index: int, reason: str, key: int) -> None:
             pledge = self.pledge(index)
             if pledge is None:
                 return
             now = self.now
-            self.attempt(lambda: service.refund_pledge(
-                self.db, pledge, reason=reason, key=f"refund:{pledge.id}:{key}", now=now))  # fmt: skip
+            self.attempt(
+                lambda: service.refund_pledge(
+                    self.db, pledge, reason=reason, key=f"refund:{pledge.id}:{key}", now=now
+                )
+            )
 
-        @rule(index=st.integers(0, 50), picks=st.none() | st.lists(st.integers(0, N_MEMBERS - 1), min_size=1, max_size=3), key=KEYS)
+        @rule(
+            index=st.integers(0, 50),
+            picks=st.none() | st.lists(st.integers(0, N_MEMBERS - 1), min_size=1, max_size=3),
+            key=KEYS,
+        )
         def thanks(self, index: int, picks: list[int] | None, key: int) -> None:
             pledge = self.pledge(index)
             if pledge is None:
                 return
             chain = None if picks is None else self.chain(pledge, picks)
             now = self.now
-            self.attempt(lambda: service.release_as_thanks(
-                self.db, pledge, chain, key=f"thanks:{pledge.id}:{key}", now=now))  # fmt: skip
+            self.attempt(
+                lambda: service.release_as_thanks(
+                    self.db, pledge, chain, key=f"thanks:{pledge.id}:{key}", now=now
+                )
+            )
 
         @rule(index=st.integers(0, 50), key=KEYS)
         def fall_off(self, index: int, key: int) -> None:
@@ -165,8 +228,11 @@ def ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
             if pledge is None:
                 return
             now = self.now
-            self.attempt(lambda: service.report_fall_off(
-                self.db, pledge, key=f"fall:{pledge.id}:{key}", now=now))  # fmt: skip
+            self.attempt(
+                lambda: service.report_fall_off(
+                    self.db, pledge, key=f"fall:{pledge.id}:{key}", now=now
+                )
+            )
 
         @rule(days=st.integers(1, 25))
         def advance_time(self, days: int) -> None:
@@ -246,9 +312,12 @@ def ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
                     select(func.coalesce(func.sum(LedgerEntry.amount), 0))
                     .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
                     .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-                    .where(LedgerTransaction.pledge_id == pledge_id,
-                           LedgerAccount.member_id.is_not(None), LedgerEntry.amount > 0)
-                )  # fmt: skip
+                    .where(
+                        LedgerTransaction.pledge_id == pledge_id,
+                        LedgerAccount.member_id.is_not(None),
+                        LedgerEntry.amount > 0,
+                    )
+                )
                 assert paid_to_members <= pledge.amount
                 if pledge.state in (rules.PAID, rules.THANKED):
                     assert sum(s.amount for s in pledge.shares) == pledge.amount

@@ -3,6 +3,7 @@ idempotency and the books."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -52,27 +53,59 @@ def test_starter_grant_once_per_member_whatever_the_key(db: Session, members: Me
 def test_award_weights_cap_attested_and_new_connections(db: Session, members: Members) -> None:
     m, other = members.create(), members.create()
     old = NOW - timedelta(days=30)
-    a = service.award_give(db, m, "outcome_confirmed", key="o1", counterpart_id=other.id,
-                           connected_since=old, policy=POLICY, now=NOW)  # fmt: skip
+    a = service.award_give(
+        db,
+        m,
+        "outcome_confirmed",
+        key="o1",
+        counterpart_id=other.id,
+        connected_since=old,
+        policy=POLICY,
+        now=NOW,
+    )
     assert a.kind == rules.TX_AWARD and queries.available(db, m.id) == 10
     capped = service.award_give(db, m, "intro_accepted", key="i1", policy=POLICY, now=NOW)
     assert queries.available(db, m.id) == 12 and "capped" in capped.memo
     over = service.award_give(db, m, "intro_accepted", key="i2", policy=POLICY, now=NOW)
     assert over.kind == rules.TX_AWARD_DECLINED and over.entries == []
-    attested = service.award_give(db, m, "outcome_confirmed", key="o2", attested=True,
-                                  policy=POLICY, now=NOW + timedelta(days=1))  # fmt: skip
-    fresh = service.award_give(db, m, "outcome_confirmed", key="o3", counterpart_id=other.id,
-                               connected_since=NOW, policy=POLICY, now=NOW + timedelta(days=1))  # fmt: skip
-    stranger = service.award_give(db, m, "outcome_confirmed", key="o4", counterpart_id=other.id,
-                                  policy=POLICY, now=NOW + timedelta(days=1))  # fmt: skip
+    attested = service.award_give(
+        db,
+        m,
+        "outcome_confirmed",
+        key="o2",
+        attested=True,
+        policy=POLICY,
+        now=NOW + timedelta(days=1),
+    )
+    fresh = service.award_give(
+        db,
+        m,
+        "outcome_confirmed",
+        key="o3",
+        counterpart_id=other.id,
+        connected_since=NOW,
+        policy=POLICY,
+        now=NOW + timedelta(days=1),
+    )
+    stranger = service.award_give(
+        db,
+        m,
+        "outcome_confirmed",
+        key="o4",
+        counterpart_id=other.id,
+        policy=POLICY,
+        now=NOW + timedelta(days=1),
+    )
     assert {attested.kind, fresh.kind, stranger.kind} == {rules.TX_AWARD_DECLINED}
     assert queries.available(db, m.id) == 12
-    next_day = service.award_give(db, m, "intro_accepted", key="i3", policy=POLICY,
-                                  now=NOW + timedelta(days=1))  # fmt: skip
+    next_day = service.award_give(
+        db, m, "intro_accepted", key="i3", policy=POLICY, now=NOW + timedelta(days=1)
+    )
     assert next_day.kind == rules.TX_AWARD and queries.available(db, m.id) == 17
     # the decision is sticky: replaying the capped event on a later day mints nothing
-    replay = service.award_give(db, m, "intro_accepted", key="i2", policy=POLICY,
-                                now=NOW + timedelta(days=5))  # fmt: skip
+    replay = service.award_give(
+        db, m, "intro_accepted", key="i2", policy=POLICY, now=NOW + timedelta(days=5)
+    )
     assert replay.id == over.id and queries.available(db, m.id) == 17
     with pytest.raises(InvalidInput):
         service.award_give(db, m, "shared_contacts", key="x", policy=POLICY, now=NOW)
@@ -81,9 +114,13 @@ def test_award_weights_cap_attested_and_new_connections(db: Session, members: Me
 
 def test_reused_key_with_other_parameters_is_refused(db: Session, members: Members) -> None:
     m = _funded(db, members)
-    service.create_pledge(db, m, 10, subject_kind="intro", subject_ref="r1", key="k", policy=POLICY, now=NOW)  # fmt: skip
+    service.create_pledge(
+        db, m, 10, subject_kind="intro", subject_ref="r1", key="k", policy=POLICY, now=NOW
+    )
     with pytest.raises(InvalidInput):
-        service.create_pledge(db, m, 11, subject_kind="intro", subject_ref="r1", key="k", policy=POLICY, now=NOW)  # fmt: skip
+        service.create_pledge(
+            db, m, 11, subject_kind="intro", subject_ref="r1", key="k", policy=POLICY, now=NOW
+        )
     assert queries.available(db, m.id) == 90
 
 
@@ -91,9 +128,16 @@ def test_three_hop_split_guarantee_window_and_release(db: Session, members: Memb
     pledger = _funded(db, members)
     a, b, c = members.create("A"), members.create("B"), members.create("C")
     pledge = service.create_pledge(
-        db, pledger, 41, subject_kind="intro", subject_ref="intro:7", key="p1",
-        money_terms=service.MoneyTerms(500000, "eur"), policy=POLICY, now=NOW,
-    )  # fmt: skip
+        db,
+        pledger,
+        41,
+        subject_kind="intro",
+        subject_ref="intro:7",
+        key="p1",
+        money_terms=service.MoneyTerms(500000, "eur"),
+        policy=POLICY,
+        now=NOW,
+    )
     assert pledge.state == rules.ESCROWED and pledge.money_currency == "EUR"
     assert queries.available(db, pledger.id) == 59
     assert queries.reconcile(db).in_escrow == 41
@@ -117,7 +161,16 @@ def test_three_hop_split_guarantee_window_and_release(db: Session, members: Memb
 def test_fall_off_returns_and_no_early_refund_after_split(db: Session, members: Members) -> None:
     pledger = _funded(db, members)
     a = members.create()
-    pledge = service.create_pledge(db, pledger, 30, subject_kind="opportunity", subject_ref="op:1", key="p", policy=POLICY, now=NOW)  # fmt: skip
+    pledge = service.create_pledge(
+        db,
+        pledger,
+        30,
+        subject_kind="opportunity",
+        subject_ref="op:1",
+        key="p",
+        policy=POLICY,
+        now=NOW,
+    )
     service.split_pledge(db, pledge, [a.id], key="deal", now=NOW)
     with pytest.raises(Conflict):  # once split, the pledger cannot take it back as "nothing"
         service.refund_pledge(db, pledge, reason="withdrawn", key="w", now=NOW)
@@ -132,9 +185,15 @@ def test_fall_off_returns_and_no_early_refund_after_split(db: Session, members: 
 def test_refund_thanks_and_attribution_expiry(db: Session, members: Members) -> None:
     pledger = _funded(db, members)
     a, b = members.create(), members.create()
-    declined = service.create_pledge(db, pledger, 10, subject_kind="intro", subject_ref="i1", key="p1", policy=POLICY, now=NOW)  # fmt: skip
-    thanked = service.create_pledge(db, pledger, 11, subject_kind="intro", subject_ref="i2", key="p2", policy=POLICY, now=NOW)  # fmt: skip
-    lapsed = service.create_pledge(db, pledger, 12, subject_kind="intro", subject_ref="i3", key="p3", policy=POLICY, now=NOW)  # fmt: skip
+    declined = service.create_pledge(
+        db, pledger, 10, subject_kind="intro", subject_ref="i1", key="p1", policy=POLICY, now=NOW
+    )
+    thanked = service.create_pledge(
+        db, pledger, 11, subject_kind="intro", subject_ref="i2", key="p2", policy=POLICY, now=NOW
+    )
+    lapsed = service.create_pledge(
+        db, pledger, 12, subject_kind="intro", subject_ref="i3", key="p3", policy=POLICY, now=NOW
+    )
     service.refund_pledge(db, declined, reason="declined", key="decline:1", now=NOW)
     with pytest.raises(InvalidInput):
         service.refund_pledge(db, lapsed, reason="nothing", key="x", now=NOW)
@@ -155,7 +214,9 @@ def test_refund_thanks_and_attribution_expiry(db: Session, members: Members) -> 
 
 def test_thanks_from_pending_pays_at_once(db: Session, members: Members) -> None:
     pledger, a = _funded(db, members), members.create()
-    p = service.create_pledge(db, pledger, 20, subject_kind="intro", subject_ref="i", key="p", policy=POLICY, now=NOW)  # fmt: skip
+    p = service.create_pledge(
+        db, pledger, 20, subject_kind="intro", subject_ref="i", key="p", policy=POLICY, now=NOW
+    )
     service.split_pledge(db, p, [a.id], key="s", now=NOW)
     service.release_as_thanks(db, p, key="t", now=NOW + timedelta(days=1))
     assert p.state == rules.THANKED and queries.available(db, a.id) == 20
@@ -166,16 +227,23 @@ def test_thanks_from_pending_pays_at_once(db: Session, members: Members) -> None
 def test_pledge_needs_the_available_balance_and_valid_input(db: Session, members: Members) -> None:
     m = _funded(db, members)
     with pytest.raises(Conflict):
-        service.create_pledge(db, m, 101, subject_kind="intro", subject_ref="i", key="big", policy=POLICY, now=NOW)  # fmt: skip
+        service.create_pledge(
+            db, m, 101, subject_kind="intro", subject_ref="i", key="big", policy=POLICY, now=NOW
+        )
     for bad in (
-        {"amount": 0}, {"subject_kind": "job"}, {"subject_ref": " "}, {"rule": "fifty"},
+        {"amount": 0},
+        {"subject_kind": "job"},
+        {"subject_ref": " "},
+        {"rule": "fifty"},
         {"money_terms": service.MoneyTerms(100, "euro")},
-    ):  # fmt: skip
+    ):
         args: dict[str, object] = {"amount": 5, "subject_kind": "intro", "subject_ref": "i"} | bad
         amount = args.pop("amount")
         with pytest.raises(InvalidInput):
             service.create_pledge(db, m, amount, key="bad", policy=POLICY, now=NOW, **args)  # type: ignore[arg-type]
-    p = service.create_pledge(db, m, 5, subject_kind="intro", subject_ref="i", key="ok", policy=POLICY, now=NOW)  # fmt: skip
+    p = service.create_pledge(
+        db, m, 5, subject_kind="intro", subject_ref="i", key="ok", policy=POLICY, now=NOW
+    )
     with pytest.raises(InvalidInput):
         service.split_pledge(db, p, [m.id], key="self", now=NOW)
     with pytest.raises(InvalidInput):
@@ -183,14 +251,19 @@ def test_pledge_needs_the_available_balance_and_valid_input(db: Session, members
     with pytest.raises(InvalidInput):
         service.split_pledge(db, p, [999_999], key="ghost", now=NOW)
     assert queries.available(db, m.id) == 95 and p.state == rules.ESCROWED
-    assert db.scalar(select(LedgerTransaction).where(LedgerTransaction.idempotency_key == "big")) is None
+    assert (
+        db.scalar(select(LedgerTransaction).where(LedgerTransaction.idempotency_key == "big"))
+        is None
+    )
     _books_balance(db)
 
 
 def test_tally_once_per_key_series_and_suggestion(db: Session, members: Members) -> None:
     m = members.create()
     for i in range(3):
-        service.record_give(db, m, "intro_forwarded", key=f"g{i}", ref="intro:1", now=NOW - timedelta(weeks=i))
+        service.record_give(
+            db, m, "intro_forwarded", key=f"g{i}", ref="intro:1", now=NOW - timedelta(weeks=i)
+        )
     service.record_give(db, m, "intro_forwarded", key="g0", now=NOW)  # replay
     for i in range(5):
         service.record_take(db, m, "intro_received", key=f"t{i}", now=NOW - timedelta(weeks=10))
@@ -207,13 +280,22 @@ def test_tally_once_per_key_series_and_suggestion(db: Session, members: Members)
 def test_statement_running_balance_and_cursor(db: Session, members: Members) -> None:
     m = _funded(db, members)
     for i in range(5):
-        service.create_pledge(db, m, i + 1, subject_kind="intro", subject_ref=f"i{i}", key=f"p{i}", policy=POLICY, now=NOW)  # fmt: skip
+        service.create_pledge(
+            db,
+            m,
+            i + 1,
+            subject_kind="intro",
+            subject_ref=f"i{i}",
+            key=f"p{i}",
+            policy=POLICY,
+            now=NOW,
+        )
     first = queries.statement(db, m, limit=4)
     second = queries.statement(db, m, limit=4, cursor=first.next_cursor)
     lines = first.items + second.items
     assert second.next_cursor is None and len(lines) == 6
     assert lines[0].balance_after == 100 - 15 and lines[-1].balance_after == 100
-    for newer, older in zip(lines, lines[1:], strict=False):
+    for newer, older in itertools.pairwise(lines):
         assert older.balance_after == newer.balance_after - newer.amount
 
 
@@ -228,7 +310,9 @@ def test_reversal_mirrors_and_only_once(db: Session, members: Members) -> None:
     _books_balance(db)
 
 
-def test_unbalanced_or_edited_entries_never_reach_the_database(db: Session, members: Members) -> None:
+def test_unbalanced_or_edited_entries_never_reach_the_database(
+    db: Session, members: Members
+) -> None:
     m = _funded(db, members)
     db.commit()  # to the test's savepoint, so the rollbacks below keep the grant
     tx = LedgerTransaction(kind="bogus", idempotency_key="bogus", memo="", ref="", created_at=NOW)
@@ -255,14 +339,25 @@ def test_database_refuses_edits_negative_balances_and_unbalanced_commits(
     with pytest.raises(DBAPIError), db.begin_nested():
         db.execute(text("DELETE FROM ledger_transactions"))
     with pytest.raises(IntegrityError), db.begin_nested():
-        db.execute(text("UPDATE ledger_accounts SET balance = -1 WHERE member_id = :m"), {"m": m.id})
+        db.execute(
+            text("UPDATE ledger_accounts SET balance = -1 WHERE member_id = :m"), {"m": m.id}
+        )
     if db.get_bind().dialect.name == "postgresql":
         with pytest.raises(DBAPIError), db.begin_nested():
-            tx_id = db.execute(text(
-                "INSERT INTO ledger_transactions (kind, idempotency_key, memo, ref, created_at) "
-                "VALUES ('bogus', 'raw', '', '', now()) RETURNING id"
-            )).scalar_one()  # fmt: skip
+            tx_id = db.execute(
+                text(
+                    "INSERT INTO ledger_transactions "
+                    "(kind, idempotency_key, memo, ref, created_at) "
+                    "VALUES ('bogus', 'raw', '', '', now()) RETURNING id"
+                )
+            ).scalar_one()
             acct = service.member_account(db, m.id)
-            db.execute(text("INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES (:t, :a, 5)"), {"t": tx_id, "a": acct.id})  # fmt: skip
+            db.execute(
+                text(
+                    "INSERT INTO ledger_entries (transaction_id, account_id, amount) "
+                    "VALUES (:t, :a, 5)"
+                ),
+                {"t": tx_id, "a": acct.id},
+            )
             db.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
     _books_balance(db)

@@ -39,9 +39,16 @@ def test_splits_conserve_points_and_favour_the_target_side(amount: int, n: int, 
 
 def test_award_decisions() -> None:
     week = timedelta(days=7)
-    base = {"weight": 5, "minted_today": 0, "daily_cap": 8, "attested": False,
-            "has_counterpart": True, "connected_since": NOW - 3 * week,
-            "min_connection": 2 * week, "now": NOW}  # fmt: skip
+    base = {
+        "weight": 5,
+        "minted_today": 0,
+        "daily_cap": 8,
+        "attested": False,
+        "has_counterpart": True,
+        "connected_since": NOW - 3 * week,
+        "min_connection": 2 * week,
+        "now": NOW,
+    }
     assert rules.decide_award(**base).amount == 5  # type: ignore[arg-type]
     assert rules.decide_award(**base | {"minted_today": 6}).amount == 2  # type: ignore[arg-type]
     assert rules.decide_award(**base | {"minted_today": 8}).amount == 0  # type: ignore[arg-type]
@@ -57,9 +64,13 @@ def test_state_machine() -> None:
     assert rules.next_state(rules.SPLIT_PENDING, "release") == rules.PAID
     assert rules.next_state(rules.SPLIT_PENDING, "thanks") == rules.THANKED
     for state, action in [
-        (rules.SPLIT_PENDING, "refund"), (rules.PAID, "fall_off"), (rules.REFUNDED, "split"),
-        (rules.ESCROWED, "release"), (rules.THANKED, "thanks"), (rules.FELL_OFF, "release"),
-    ]:  # fmt: skip
+        (rules.SPLIT_PENDING, "refund"),
+        (rules.PAID, "fall_off"),
+        (rules.REFUNDED, "split"),
+        (rules.ESCROWED, "release"),
+        (rules.THANKED, "thanks"),
+        (rules.FELL_OFF, "release"),
+    ]:
         with pytest.raises(Conflict):
             rules.next_state(state, action)
 

@@ -94,8 +94,11 @@ def ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
             self.db.commit()
             self.events.append(action)
 
-        def pledge(self, index: int) -> Pledge | None:
-            ids = list(self.db.scalars(select(Pledge.id).order_by(Pledge.id)))
+        def pledge(self, index: int, state: str | None = None) -> Pledge | None:
+            query = select(Pledge.id).order_by(Pledge.id)
+            if state is not None:
+                query = query.where(Pledge.state == state)
+            ids = list(self.db.scalars(query))
             if not ids:
                 return None
             return self.db.get(Pledge, ids[index % len(ids)])
@@ -181,7 +184,7 @@ def ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
             key=KEYS,
         )
         def split(self, index: int, picks: list[int], key: int) -> None:
-            pledge = self.pledge(index)
+            pledge = self.pledge(index, rules.ESCROWED if index % 2 else None)
             if pledge is None:
                 return
             chain, now = self.chain(pledge, picks), self.now
@@ -233,6 +236,34 @@ def ledger_machine(engine: Engine) -> type[RuleBasedStateMachine]:
                     self.db, pledge, key=f"fall:{pledge.id}:{key}", now=now
                 )
             )
+
+        @rule(
+            index=st.integers(0, 50),
+            picks=st.lists(st.integers(0, N_MEMBERS - 1), min_size=1, max_size=4),
+            key=KEYS,
+            days=st.integers(0, 60),
+        )
+        def hire_then_fall_off(self, index: int, picks: list[int], key: int, days: int) -> None:
+            """A hire, then days later a fall-off report or the payout job (inside or after the
+            guarantee window)."""
+            pledge = self.pledge(index, rules.ESCROWED)
+            if pledge is None:
+                return
+            chain, now = self.chain(pledge, picks), self.now
+            self.attempt(
+                lambda: service.split_pledge(
+                    self.db, pledge, chain, key=f"hire:{pledge.id}:{key}", now=now
+                )
+            )
+            self.now = later = now + timedelta(days=days)
+            if days < POLICY.guarantee_days:
+                self.attempt(
+                    lambda: service.report_fall_off(
+                        self.db, pledge, key=f"fall:{pledge.id}:{key}", now=later
+                    )
+                )
+            else:
+                self.attempt(lambda: service.release_due(self.db, later))
 
         @rule(days=st.integers(1, 25))
         def advance_time(self, days: int) -> None:

@@ -5,6 +5,7 @@ from sharewell.accounts import models as accounts_models
 from sharewell.contacts import models as contacts_models
 from sharewell.insights import models as insights_models
 from sharewell.jobs import models as jobs_models
+from sharewell.ledger import models as ledger_models
 from sharewell.mail import models as mail_models
 from sharewell.members import models as members_models
 
@@ -13,6 +14,7 @@ __all__ = [
     "contacts_models",
     "insights_models",
     "jobs_models",
+    "ledger_models",
     "mail_models",
     "members_models",
 ]

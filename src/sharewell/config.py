@@ -16,6 +16,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sharewell.insights.rules import Limits as InsightLimits
 
+# The ledger's default points per give kind (kept here so settings need no domain import).
+DEFAULT_AWARD_WEIGHTS = {
+    "intro_forwarded": 2,
+    "intro_accepted": 5,
+    "outcome_confirmed": 10,
+    "answer_accepted": 3,
+    "insight_useful": 1,
+    "insight_acted_on": 3,
+}
+
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refused in production
 
 
@@ -123,6 +133,39 @@ class Settings(BaseSettings):
     metrics_token: str | None = Field(
         None, description="When set, `/metrics` needs `Authorization: Bearer <this value>`."
     )
+    # --- ledger (docs/ledger.md) ---
+    ledger_starter_grant: int = Field(
+        50, ge=0, description="Points minted once when a member verifies their email address."
+    )
+    ledger_award_weights: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_AWARD_WEIGHTS),
+        description="Points minted per confirmed give, by kind (JSON object).",
+    )
+    ledger_daily_award_cap: int = Field(
+        25, ge=0, description="Most award points one member can receive per UTC day."
+    )
+    ledger_min_connection_days: int = Field(
+        14,
+        ge=0,
+        description="Gives between members connected for less than this many days mint nothing.",
+    )
+    ledger_attribution_days: int = Field(
+        365, ge=1, le=3650, description="How long a pledge waits for a hire before it returns."
+    )
+    ledger_guarantee_days: int = Field(
+        90, ge=0, le=3650, description="How long a split stays pending before it is paid out."
+    )
+
+    @model_validator(mode="after")
+    def _check_award_weights(self) -> Settings:
+        unknown = sorted(set(self.ledger_award_weights) - set(DEFAULT_AWARD_WEIGHTS))
+        if unknown or any(w < 0 for w in self.ledger_award_weights.values()):
+            raise ValueError(
+                "SHAREWELL_LEDGER_AWARD_WEIGHTS must map give kinds "
+                f"({', '.join(DEFAULT_AWARD_WEIGHTS)}) to non-negative whole numbers; "
+                f"unknown: {unknown}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -6,6 +6,7 @@ Each command is one transaction: it commits when it finishes and changes nothing
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +35,8 @@ app.add_typer(mail_app, name="mail")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(admin_app, name="admin")
 app.add_typer(oidc_app, name="oidc")
+ledger_app = typer.Typer(help="The ledger's jobs and books.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -545,6 +548,64 @@ def oidc_remove(slug: Annotated[str, typer.Argument(help="The provider's short n
     except SharewellError as exc:
         raise _fail(exc.detail) from None
     console.print(f"Removed {slug}.")
+
+
+def _when(now: str | None) -> datetime | None:
+    if now is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(now)
+    except ValueError:
+        raise _fail(
+            f"--now must be ISO-8601, e.g. 2025-01-31T00:00:00+00:00 (got {now!r})"
+        ) from None
+    if parsed.tzinfo is None:
+        raise _fail("--now needs a time zone, e.g. 2025-01-31T00:00:00+00:00")
+    return parsed
+
+
+NOW_OPTION = typer.Option(help="Act as if it were this time (ISO-8601 with zone; default: now).")
+
+
+@ledger_app.command("release-due")
+def ledger_release_due(now: Annotated[str | None, NOW_OPTION] = None) -> None:
+    """Pay out split pledges whose guarantee window has ended (safe to run any number of times)."""
+    from sharewell.ledger import service
+
+    when = _when(now)
+    with session_scope(make_session_factory(engine_for(get_settings()))) as session:
+        result = service.release_due(session, when)
+    console.print(f"Paid out {result.done} split(s); {result.skipped} changed meanwhile.")
+
+
+@ledger_app.command("expire-attribution")
+def ledger_expire_attribution(now: Annotated[str | None, NOW_OPTION] = None) -> None:
+    """Return escrowed pledges whose attribution window ended without a hire (idempotent)."""
+    from sharewell.ledger import service
+
+    when = _when(now)
+    with session_scope(make_session_factory(engine_for(get_settings()))) as session:
+        result = service.expire_attribution(session, when)
+    console.print(f"Returned {result.done} pledge(s); {result.skipped} changed meanwhile.")
+
+
+@ledger_app.command("reconcile")
+def ledger_reconcile() -> None:
+    """Check the books: minted = escrow + pending + held, and every cross-check (exit 1 if not)."""
+    from sharewell.ledger import queries
+
+    with session_scope(make_session_factory(engine_for(get_settings()))) as session:
+        rec = queries.reconcile(session)
+    console.print(
+        f"minted {rec.minted} = escrow {rec.in_escrow} + pending {rec.pending} "
+        f"+ held {rec.held_by_members}\n"
+        f"transactions {rec.transactions}, entries {rec.entries}, "
+        f"unbalanced {rec.unbalanced_transactions}, caches ok {rec.cached_balances_match_entries}, "
+        f"escrow ok {rec.escrow_matches_pledges}, pending ok {rec.pending_matches_splits}"
+    )
+    if not rec.reconciles:
+        raise _fail("the books do not balance")
+    console.print("The books balance.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -221,6 +221,15 @@ PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [
 ]
 
 
+def _phase_ledger(ctx: DemoContext) -> None:
+    from sharewell.demo.ledger_phase import phase_ledger
+
+    phase_ledger(ctx)
+
+
+PHASES.append(("ledger", _phase_ledger))
+
+
 def generate(
     session: Session,
     options: DemoOptions,

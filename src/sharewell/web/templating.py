@@ -24,6 +24,7 @@ NAVIGATION: list[tuple[str, str, bool]] = [
     ("Contacts", "/contacts", True),
     ("Insights", "/insights", False),
     ("Feed", "/feed", True),
+    ("Ledger", "/ledger", True),
 ]
 
 

@@ -19,14 +19,18 @@ from sharewell import __version__
 from sharewell.api import admin as admin_api
 from sharewell.api import contacts as contacts_api
 from sharewell.api import members as members_api
+from sharewell.api import network as network_api
 from sharewell.api import sharing as sharing_api
 from sharewell.api.problems import problem
 from sharewell.config import Settings, get_settings
 from sharewell.db import engine_for, make_session_factory
 from sharewell.errors import RateLimited, SharewellError
 from sharewell.http import RequestMiddleware
+from sharewell.network import terms as network_terms
+from sharewell.network.index import GraphHolder
 from sharewell.web import contacts as web_contacts
 from sharewell.web import errors as web_errors
+from sharewell.web import network as web_network
 from sharewell.web import routes as web_routes
 from sharewell.web import sharing as web_sharing
 from sharewell.web.session import SignInRequired
@@ -124,6 +128,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.graph = GraphHolder(settings)  # built on first use, then kept current
+    network_terms.install()
 
     def body_limit(path: str) -> int:
         return settings.max_upload_bytes if "/import" in path else settings.max_body_bytes
@@ -135,9 +141,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(admin_api.router, prefix="/api/v1")
     app.include_router(sharing_api.router, prefix="/api/v1")  # before /contacts/{id}
     app.include_router(contacts_api.router, prefix="/api/v1")
+    app.include_router(network_api.router, prefix="/api/v1")
     app.include_router(web_routes.router)
     app.include_router(web_sharing.router)  # before /contacts/{id}
     app.include_router(web_contacts.router)
+    app.include_router(web_network.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

@@ -24,7 +24,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Create and manage members.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+network_app = typer.Typer(help="The network's graph index.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(network_app, name="network")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -295,6 +297,45 @@ def demo(
     except SharewellError as exc:
         raise _fail(exc.detail) from None
     console.print(summary.describe(settings.demo_password))
+
+
+@network_app.command("rebuild")
+def network_rebuild(
+    snapshot: Annotated[
+        bool, typer.Option(help="Write the memory-mapped snapshot under the data folder.")
+    ] = False,
+    terms: Annotated[bool, typer.Option(help="Recompute every filter term first.")] = False,
+) -> None:
+    """Rebuild the graph index from the tables (optionally write the snapshot workers load)."""
+    import time
+
+    from sharewell.migrations import upgrade
+    from sharewell.network import terms as network_terms
+    from sharewell.network.index import build_index, snapshot_dir
+
+    settings = get_settings()
+    engine = engine_for(settings)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    with session_scope(factory) as session:
+        if terms:
+            started = time.perf_counter()
+            n_contacts, n_members = network_terms.rebuild_all(session)
+            console.print(
+                f"Terms of {n_contacts:,} contacts and {n_members:,} members recomputed in "
+                f"{time.perf_counter() - started:.1f} s."
+            )
+        started = time.perf_counter()
+        index = build_index(session)
+        took = time.perf_counter() - started
+    console.print(
+        f"Graph index: {index.n - 1:,} member ids, {index.entry_count // 2:,} connections, "
+        f"{index.memory_bytes() / 2**20:.1f} MiB, built in {took:.2f} s "
+        f"(change log at seq {index.applied_seq})."
+    )
+    if snapshot:
+        path = index.save(snapshot_dir(settings))
+        console.print(f"Snapshot written to {path}; workers load it at start.")
 
 
 if __name__ == "__main__":  # pragma: no cover

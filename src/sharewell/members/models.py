@@ -125,3 +125,20 @@ class WebSession(Base):
     revoked_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_web_sessions_member", "member_id"),)
+
+
+class MemberBlock(Base):
+    """``blocker`` no longer sees ``blocked``'s items and ``blocked`` cannot reply to them.
+    Kept in the members area because insights, the network and introductions all honour it."""
+
+    __tablename__ = "member_blocks"
+
+    blocker_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    blocked_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_member_blocks_blocked", "blocked_id", "blocker_id"),)

@@ -17,6 +17,7 @@ from sharewell.members import rules
 from sharewell.members.models import (
     ApiToken,
     Member,
+    MemberBlock,
     MemberTopic,
     ProfileItem,
     ProfileLink,
@@ -322,3 +323,46 @@ def set_suspended(session: Session, who: str, suspended: bool = True) -> Member:
             .values(revoked_at=now)
         )
     return member
+
+
+# --- blocks ---------------------------------------------------------------------------------
+
+
+def block(session: Session, blocker: Member, blocked: Member) -> None:
+    """Idempotent: blocking twice keeps the first block."""
+    if blocker.id == blocked.id:
+        raise InvalidInput("You cannot block yourself.", field="handle")
+    if not is_blocked(session, blocker.id, blocked.id):
+        session.add(MemberBlock(blocker_id=blocker.id, blocked_id=blocked.id))
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:  # blocked concurrently by the same member: already done
+            pass
+
+
+def unblock(session: Session, blocker: Member, blocked: Member) -> None:
+    session.execute(
+        delete(MemberBlock).where(
+            MemberBlock.blocker_id == blocker.id, MemberBlock.blocked_id == blocked.id
+        )
+    )
+
+
+def is_blocked(session: Session, blocker_id: int, blocked_id: int) -> bool:
+    """Has ``blocker_id`` blocked ``blocked_id``?"""
+    return (
+        session.scalar(
+            select(MemberBlock.blocker_id).where(
+                MemberBlock.blocker_id == blocker_id, MemberBlock.blocked_id == blocked_id
+            )
+        )
+        is not None
+    )
+
+
+def blocked_ids(session: Session, blocker_id: int) -> set[int]:
+    """Everyone ``blocker_id`` has blocked (bounded by how many one member blocks)."""
+    return set(
+        session.scalars(select(MemberBlock.blocked_id).where(MemberBlock.blocker_id == blocker_id))
+    )

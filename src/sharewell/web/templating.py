@@ -22,6 +22,8 @@ NAVIGATION: list[tuple[str, str, bool]] = [
     ("Members", "/members", False),
     ("Topics", "/topics", False),
     ("Contacts", "/contacts", True),
+    ("Network", "/network", True),
+    ("Find a way in", "/find", True),
 ]
 
 

@@ -282,6 +282,12 @@ def demo(
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed gives the same network.")
     ] = 42,
+    connections_per_member: Annotated[
+        int, typer.Option(help="Average connections per member (heavy-tailed).")
+    ] = 20,
+    contacts_per_member: Annotated[
+        int, typer.Option(help="Average contact-book size (heavy-tailed; ~60% shared).")
+    ] = 30,
 ) -> None:
     """Generate a deterministic demo network (all demo members share SHAREWELL_DEMO_PASSWORD)."""
     from sharewell.demo.generator import DemoOptions, generate
@@ -293,7 +299,15 @@ def demo(
     factory = make_session_factory(engine)
     try:
         with session_scope(factory) as session:
-            summary = generate(session, DemoOptions(members=members, seed=seed), settings=settings)
+            options = DemoOptions(
+                members=members,
+                seed=seed,
+                connections_per_member=connections_per_member,
+                contacts_per_member=contacts_per_member,
+            )
+            summary = generate(
+                session, options, settings=settings, progress=lambda p: console.print(f"  {p}…")
+            )
     except SharewellError as exc:
         raise _fail(exc.detail) from None
     console.print(summary.describe(settings.demo_password))

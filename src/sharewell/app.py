@@ -114,6 +114,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return web_errors.render_error(request, 500, "Server error", detail)
 
 
+def _warm_graph(app: FastAPI) -> None:
+    """Build (or load) the graph index in the background as the process starts, so the first
+    path query does not pay for it; a failure only means it is built on first use."""
+    import threading
+
+    from sharewell.db import session_scope
+
+    def build() -> None:
+        try:
+            with session_scope(app.state.session_factory) as session:
+                app.state.graph.current(session)
+        except Exception:
+            log.warning("graph index not built at start-up; it will be on first use")
+
+    threading.Thread(target=build, name="graph-warmup", daemon=True).start()
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or engine_for(settings)
@@ -128,8 +145,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    app.state.graph = GraphHolder(settings)  # built on first use, then kept current
+    app.state.graph = GraphHolder(settings)  # built at start-up (below) or on first use
     network_terms.install()
+    if settings.env != "test":
+        _warm_graph(app)
 
     def body_limit(path: str) -> int:
         return settings.max_upload_bytes if "/import" in path else settings.max_body_bytes

@@ -1,5 +1,6 @@
-"""Imports every area's models so ``Base.metadata`` is complete (Alembic, tests, rebuilds).
-Each new area adds its ``models`` module here."""
+"""Imports every area's models so ``Base.metadata`` is complete (Alembic, tests, rebuilds),
+and the ORM hooks that keep derived tables current (``network.terms``). Each new area adds its
+``models`` module here; every session factory imports this module."""
 
 from sharewell.accounts import models as accounts_models
 from sharewell.contacts import models as contacts_models
@@ -8,6 +9,8 @@ from sharewell.jobs import models as jobs_models
 from sharewell.ledger import models as ledger_models
 from sharewell.mail import models as mail_models
 from sharewell.members import models as members_models
+from sharewell.network import models as network_models
+from sharewell.network import terms as network_terms
 
 __all__ = [
     "accounts_models",
@@ -17,4 +20,6 @@ __all__ = [
     "ledger_models",
     "mail_models",
     "members_models",
+    "network_models",
+    "network_terms",
 ]

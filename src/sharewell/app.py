@@ -25,18 +25,21 @@ from sharewell.api import contacts as contacts_api
 from sharewell.api import insights as insights_api
 from sharewell.api import ledger as ledger_api
 from sharewell.api import members as members_api
+from sharewell.api import network as network_api
 from sharewell.api import sharing as sharing_api
 from sharewell.api.problems import problem
 from sharewell.config import Settings, get_settings
 from sharewell.db import engine_for, make_session_factory
 from sharewell.errors import RateLimited, SharewellError
 from sharewell.http import RequestMiddleware
+from sharewell.network.index import GraphHolder
 from sharewell.ratelimit import limiter_for
 from sharewell.web import accounts as web_accounts
 from sharewell.web import contacts as web_contacts
 from sharewell.web import errors as web_errors
 from sharewell.web import insights as web_insights
 from sharewell.web import ledger as web_ledger
+from sharewell.web import network as web_network
 from sharewell.web import routes as web_routes
 from sharewell.web import sharing as web_sharing
 from sharewell.web.session import SignInRequired
@@ -120,6 +123,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return web_errors.render_error(request, 500, "Server error", detail)
 
 
+def _warm_graph(app: FastAPI) -> None:
+    """Build (or load) the graph index in the background as the process starts, so the first
+    path query does not pay for it; a failure only means it is built on first use."""
+    import threading
+
+    from sharewell.db import session_scope
+
+    def build() -> None:
+        try:
+            with session_scope(app.state.session_factory) as session:
+                app.state.graph.current(session)
+        except Exception:
+            log.warning("graph index not built at start-up; it will be on first use")
+
+    threading.Thread(target=build, name="graph-warmup", daemon=True).start()
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or engine_for(settings)
@@ -152,6 +172,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.limiter = limiter_for(settings)
+    app.state.graph = GraphHolder(settings)  # built at start-up (below) or on first use
+    if settings.env != "test":
+        _warm_graph(app)
 
     def body_limit(path: str) -> int:
         return settings.max_upload_bytes if "/import" in path else settings.max_body_bytes
@@ -167,12 +190,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(contacts_api.router, prefix="/api/v1")
     app.include_router(insights_api.router, prefix="/api/v1")
     app.include_router(web_insights.router)
+    app.include_router(network_api.router, prefix="/api/v1")
     app.include_router(web_routes.router)
     app.include_router(web_accounts.router)
     app.include_router(web_sharing.router)  # before /contacts/{id}
     app.include_router(web_contacts.router)
     app.include_router(ledger_api.router, prefix="/api/v1")
     app.include_router(web_ledger.router)
+    app.include_router(web_network.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

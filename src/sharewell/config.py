@@ -87,6 +87,21 @@ class Settings(BaseSettings):
         25, ge=1, le=99, description="How deep replies may nest in a thread (1-99)."
     )
     feed_entries: int = Field(50, ge=1, le=500, description="Entries in each Atom feed.")
+    connection_retry_days: int = Field(
+        30, ge=0, description="Days before a declined connection request may be sent again."
+    )
+    graph_poll_seconds: float = Field(
+        0.0,
+        ge=0,
+        description="Read the graph change log at most this often (0: before every path query).",
+    )
+    graph_compact_threshold: int = Field(
+        5000, ge=1, description="Fold the index overlay into a fresh CSR past this many changes."
+    )
+    graph_snapshot: bool = Field(
+        True,
+        description="Load the memory-mapped graph snapshot under the data folder when present.",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     sql_echo: bool = Field(False, description="Log every SQL statement (debugging only).")
 

@@ -89,6 +89,8 @@ def engine_for(settings: Settings) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    import sharewell.all_models  # noqa: F401 - every table and ORM hook registered before use
+
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 

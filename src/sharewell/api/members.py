@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
-from sharewell.api.deps import CurrentMember
+from sharewell.api.deps import CurrentMember, MaybeMember
 from sharewell.deps import SessionDep, SettingsDep
 from sharewell.members import queries, service
 from sharewell.members.schemas import (
@@ -21,6 +21,7 @@ from sharewell.members.schemas import (
     TokenOut,
     TopicWithCount,
 )
+from sharewell.network.queries import with_degrees
 from sharewell.pagination import Page, clamp_limit
 
 router = APIRouter()
@@ -72,20 +73,36 @@ def revoke_token(token_id: int, member: CurrentMember, session: SessionDep) -> N
 
 @router.get("/members", response_model=Page[MemberSummary], tags=["members"])
 def list_members(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    viewer: MaybeMember,
     topic: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> Page[MemberSummary]:
-    return queries.list_members(
+    """Members; signed in, each carries its degree (1st, 2nd, 3rd, out of network)."""
+    page = queries.list_members(
         session, limit=clamp_limit(limit, settings.page_size_max), cursor=cursor, topic=topic
     )
+    _degrees(request, session, viewer, page.items)
+    return page
+
+
+def _degrees(
+    request: Request, session: SessionDep, viewer: MaybeMember, items: list[MemberSummary]
+) -> None:
+    graph = request.app.state.graph.current(session) if viewer is not None else None
+    with_degrees(session, graph, viewer, items)
 
 
 @router.get("/members/{handle}", response_model=ProfileOut, tags=["members"])
-def get_member(handle: str, session: SessionDep) -> ProfileOut:
-    return queries.get_profile(session, handle)
+def get_member(
+    request: Request, handle: str, session: SessionDep, viewer: MaybeMember
+) -> ProfileOut:
+    profile = queries.get_profile(session, handle)
+    _degrees(request, session, viewer, [profile])
+    return profile
 
 
 @router.get("/topics", response_model=Page[TopicWithCount], tags=["topics"])
@@ -107,13 +124,17 @@ def get_topic(slug: str, session: SessionDep) -> TopicWithCount:
 
 @router.get("/topics/{slug}/members", response_model=Page[MemberSummary], tags=["topics"])
 def topic_members(
+    request: Request,
     slug: str,
     session: SessionDep,
     settings: SettingsDep,
+    viewer: MaybeMember,
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> Page[MemberSummary]:
     queries.get_topic(session, slug)  # 404 for unknown topics rather than an empty list
-    return queries.list_members(
+    page = queries.list_members(
         session, limit=clamp_limit(limit, settings.page_size_max), cursor=cursor, topic=slug
     )
+    _degrees(request, session, viewer, page.items)
+    return page

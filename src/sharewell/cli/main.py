@@ -30,6 +30,7 @@ jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 admin_app = typer.Typer(help="Site administration: who may join.", no_args_is_help=True)
 oidc_app = typer.Typer(help="Sign-in providers (OpenID Connect).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+network_app = typer.Typer(help="The network's graph index.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(mail_app, name="mail")
 app.add_typer(jobs_app, name="jobs")
@@ -37,6 +38,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(oidc_app, name="oidc")
 ledger_app = typer.Typer(help="The ledger's jobs and books.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(network_app, name="network")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -292,6 +294,12 @@ def demo(
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed gives the same network.")
     ] = 42,
+    connections_per_member: Annotated[
+        int, typer.Option(help="Average connections per member (heavy-tailed).")
+    ] = 20,
+    contacts_per_member: Annotated[
+        int, typer.Option(help="Average contact-book size (heavy-tailed; ~60% shared).")
+    ] = 30,
 ) -> None:
     """Generate a deterministic demo network (all demo members share SHAREWELL_DEMO_PASSWORD)."""
     from sharewell.demo.generator import DemoOptions, generate
@@ -303,7 +311,15 @@ def demo(
     factory = make_session_factory(engine)
     try:
         with session_scope(factory) as session:
-            summary = generate(session, DemoOptions(members=members, seed=seed), settings=settings)
+            options = DemoOptions(
+                members=members,
+                seed=seed,
+                connections_per_member=connections_per_member,
+                contacts_per_member=contacts_per_member,
+            )
+            summary = generate(
+                session, options, settings=settings, progress=lambda p: console.print(f"  {p}…")
+            )
     except SharewellError as exc:
         raise _fail(exc.detail) from None
     console.print(summary.describe(settings.demo_password))
@@ -606,6 +622,45 @@ def ledger_reconcile() -> None:
     if not rec.reconciles:
         raise _fail("the books do not balance")
     console.print("The books balance.")
+
+
+@network_app.command("rebuild")
+def network_rebuild(
+    snapshot: Annotated[
+        bool, typer.Option(help="Write the memory-mapped snapshot under the data folder.")
+    ] = False,
+    terms: Annotated[bool, typer.Option(help="Recompute every filter term first.")] = False,
+) -> None:
+    """Rebuild the graph index from the tables (optionally write the snapshot workers load)."""
+    import time
+
+    from sharewell.migrations import upgrade
+    from sharewell.network import terms as network_terms
+    from sharewell.network.index import build_index, snapshot_dir
+
+    settings = get_settings()
+    engine = engine_for(settings)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    with session_scope(factory) as session:
+        if terms:
+            started = time.perf_counter()
+            n_contacts, n_members = network_terms.rebuild_all(session)
+            console.print(
+                f"Terms of {n_contacts:,} contacts and {n_members:,} members recomputed in "
+                f"{time.perf_counter() - started:.1f} s."
+            )
+        started = time.perf_counter()
+        index = build_index(session)
+        took = time.perf_counter() - started
+    console.print(
+        f"Graph index: {index.n - 1:,} member ids, {index.entry_count // 2:,} connections, "
+        f"{index.memory_bytes() / 2**20:.1f} MiB, built in {took:.2f} s "
+        f"(change log at seq {index.applied_seq})."
+    )
+    if snapshot:
+        path = index.save(snapshot_dir(settings))
+        console.print(f"Snapshot written to {path}; workers load it at start.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,12 +7,14 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from sharewell.contacts import rules as contact_rules
 from sharewell.contacts.models import Contact, ContactEmail, ContactPhone, ContactTag
 
 from . import vocabulary as v
+from .bulk import insert_dicts
+from .network_phase import write_demo_contact_terms
 
 if TYPE_CHECKING:
     from sharewell.demo.generator import DemoContext
@@ -32,7 +34,7 @@ HOW_KNOWN = (
     "university friend",
     "client of mine",
 )
-BATCH = 5000
+BATCH = 100_000
 
 
 def _people(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
@@ -61,6 +63,9 @@ def _people(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
                 "title": titles[i % len(titles)],
                 "skills": [topics[i % len(topics)], topics[(i + 3) % len(topics)]],
                 "linkedin_url": f"https://www.linkedin.com/in/{slug}-{i}",
+                "name_key": contact_rules.name_key(f"{first} {last}"),
+                "company_key": contact_rules.company_key(v.COMPANIES[company[i]][0]),
+                "city_key": contact_rules.fold_text(v.CITIES[city[i]][0]),
                 "email": f"{slug}.{i}@people.example" if i % 3 == 0 else "",
                 "phone": f"+1 555 {i % 1000:03d} {i % 10000:04d}" if i % 5 == 0 else "",
             }
@@ -86,6 +91,24 @@ def phase_contacts(ctx: DemoContext) -> None:
     emails: list[dict[str, Any]] = []
     phones: list[dict[str, Any]] = []
     tags: list[dict[str, Any]] = []
+    totals = {"contacts": 0, "shared": 0}
+    term_cache: dict[tuple[str, str, str, tuple[str, ...]], list[int]] = {}
+
+    def flush() -> None:
+        # Chunks keep memory flat at 100,000 members × 50 contacts.
+        totals["contacts"] += len(contacts)
+        totals["shared"] += sum(1 for c in contacts if c["visibility"] != "private")
+        for table, rows in (
+            (Contact, contacts),
+            (ContactEmail, emails),
+            (ContactPhone, phones),
+            (ContactTag, tags),
+        ):
+            insert_dicts(ctx.session, table, rows)
+        write_demo_contact_terms(ctx.session, contacts, term_cache)
+        for rows in (contacts, emails, phones, tags):
+            rows.clear()
+
     for m, size in zip(members, sizes, strict=True):
         picks = rng.choice(len(pool), size=min(int(size), len(pool)), replace=False)
         visibility = rng.choice(len(vis_names), size=len(picks), p=vis_p)
@@ -124,9 +147,9 @@ def phase_contacts(ctx: DemoContext) -> None:
                     "how_known": HOW_KNOWN[cid % len(HOW_KNOWN)] if vis == "blind" else "",
                     "opted_out": False,
                     "matched_member_id": None,
-                    "name_key": contact_rules.name_key(p["full_name"]),
-                    "company_key": contact_rules.company_key(p["company"]),
-                    "city_key": contact_rules.fold_text(p["city"]),
+                    "name_key": p["name_key"],
+                    "company_key": p["company_key"],
+                    "city_key": p["city_key"],
                     "linkedin_key": p["linkedin_url"].lower(),
                     "created_at": ctx.now,
                     "updated_at": ctx.now,
@@ -152,13 +175,9 @@ def phase_contacts(ctx: DemoContext) -> None:
                 )
             if j % 7 == 0:
                 tags.append({"contact_id": cid, "tag": "conference" if j % 2 else "hiring"})
-    for table, rows in (
-        (Contact, contacts),
-        (ContactEmail, emails),
-        (ContactPhone, phones),
-        (ContactTag, tags),
-    ):
-        for start in range(0, len(rows), BATCH):
-            ctx.session.execute(insert(table), rows[start : start + BATCH])
-    shared = sum(1 for c in contacts if c["visibility"] != "private")
-    ctx.counts.update(contacts=len(contacts), shared_contacts=shared, distinct_people=len(pool))
+        if len(contacts) >= BATCH:
+            flush()
+    flush()
+    ctx.counts.update(
+        contacts=totals["contacts"], shared_contacts=totals["shared"], distinct_people=len(pool)
+    )

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharewell.config import Settings
@@ -28,8 +28,11 @@ from sharewell.members.models import Member, MemberTopic, ProfileItem, Topic
 from sharewell.members.passwords import hash_password
 
 from . import vocabulary as v
+from .bulk import insert_dicts
 from .contacts_phase import phase_contacts
 from .insights_phase import phase_insights
+from .ledger_phase import phase_ledger
+from .network_phase import phase_connections, phase_member_terms
 
 DEMO_DOMAIN = "demo.sharewell.example"  # .example is reserved: no demo mail reaches anyone
 MAX_MEMBERS = 2_000_000
@@ -41,6 +44,7 @@ class DemoOptions:
     members: int = 2000
     seed: int = 42
     contacts_per_member: int = 30
+    connections_per_member: int = 20
 
 
 @dataclass
@@ -90,8 +94,7 @@ def _ascii(text: str) -> str:
 
 
 def _bulk(session: Session, table: type, rows: list[dict[str, object]]) -> None:
-    for start in range(0, len(rows), BATCH):
-        session.execute(insert(table), rows[start : start + BATCH])
+    insert_dicts(session, table, rows)
 
 
 def phase_members(ctx: DemoContext) -> None:
@@ -216,18 +219,12 @@ def _zipf(k: int, s: float) -> npt.NDArray[np.float64]:
 # Later areas append their phases here, in dependency order.
 PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("members", phase_members),
+    ("member_terms", phase_member_terms),
     ("contacts", phase_contacts),
+    ("connections", phase_connections),
     ("insights", phase_insights),
+    ("ledger", phase_ledger),
 ]
-
-
-def _phase_ledger(ctx: DemoContext) -> None:
-    from sharewell.demo.ledger_phase import phase_ledger
-
-    phase_ledger(ctx)
-
-
-PHASES.append(("ledger", _phase_ledger))
 
 
 def generate(

@@ -1,21 +1,12 @@
 """Read side of the insights area: visibility, lists, the home feed and threads.
 
-Connections hook
-----------------
-``connections`` visibility needs the viewer's 1st-degree connections, which the network area
-owns. It plugs in by assigning :data:`CONNECTIONS_PROVIDER`, a function
-``(session, member_id) -> set[int]`` of the member ids connected to ``member_id``::
-
-    from sharewell.insights import queries
-    queries.CONNECTIONS_PROVIDER = network.queries.connected_member_ids
-
-Until it does, the provider returns an empty set, so a ``connections`` insight is seen by its
-author only. The home feed also includes insights by connections through the same hook.
+``connections`` visibility and the home feed use the viewer's 1st-degree connections from
+the network area (``network.queries.connected_member_ids``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,19 +39,13 @@ from sharewell.insights.schemas import (
 from sharewell.markup import render_markdown
 from sharewell.members.models import Member, MemberBlock, Topic
 from sharewell.members.schemas import TopicOut
+from sharewell.network import queries as network_queries
 from sharewell.pagination import Page, decode_cursor, encode_cursor
 
 
-def _no_connections(session: Session, member_id: int) -> set[int]:
-    return set()
-
-
-CONNECTIONS_PROVIDER: Callable[[Session, int], set[int]] = _no_connections
-
-
 def connected_member_ids(session: Session, member_id: int) -> set[int]:
-    """The member's 1st-degree connections, through the pluggable provider (see module doc)."""
-    return set(CONNECTIONS_PROVIDER(session, member_id))
+    """The member's 1st-degree connections (owned by the network area)."""
+    return network_queries.connected_member_ids(session, member_id)
 
 
 @dataclass(frozen=True)

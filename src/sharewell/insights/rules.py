@@ -112,7 +112,7 @@ def can_view(
     viewer_connections: Collection[int] = (),
 ) -> bool:
     """The one visibility rule. ``viewer_connections`` are the viewer's 1st-degree connections
-    (from ``queries.CONNECTIONS_PROVIDER``); ``connections`` items are seen by their author and
+    (from the network area); ``connections`` items are seen by their author and
     by members connected to the author. Moderation and blocks are applied on top of this."""
     if visibility == "public":
         return True

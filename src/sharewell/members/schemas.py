@@ -74,6 +74,9 @@ class MemberSummary(BaseModel):
     headline: str
     location: str
     topics: list[TopicOut]
+    degree: str | None = Field(
+        None, description="1st, 2nd, 3rd or out of network, seen from the signed-in member"
+    )
 
 
 class ProfileOut(MemberSummary):

@@ -1,14 +1,19 @@
 """Pure network rules: connection strengths, degree labels and path explanations.
 
 No database, no web, no numpy: these are the words and defaults the graph engine and the
-pages share, tested in milliseconds.
+pages share, and the filter terms the database matches, tested in milliseconds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+from sharewell.contacts import rules as contact_rules
+from sharewell.errors import InvalidInput
+from sharewell.members import rules as member_rules
 
 MIN_STRENGTH = 1
 MAX_STRENGTH = 5
@@ -173,4 +178,122 @@ def explain_path(steps: Sequence[Step], target: str | None = None, *, me: str = 
     text = " → ".join(parts)
     if target:
         text += f", who knows {target}"
+    return text
+
+
+# --- filter terms ----------------------------------------------------------------------------
+# A path filter ("data engineer at Acme in Berlin") is matched in the database against
+# normalised terms: ``company:acme``, ``city:berlin``, ``title:engineer``, ``skill:python``.
+# The same functions make the terms of contacts, of member profiles and of a filter, so the
+# three always agree.
+
+FILTER_FIELDS = ("topic", "company", "title", "city")
+FILTER_MAX_LENGTH = 100
+TITLE_STOPWORDS = frozenset({"a", "an", "and", "at", "for", "in", "of", "on", "the", "to", "with"})
+_HEADLINE_BREAKS = re.compile(r"\s+(?:at|who|@)\s+|\s*[·|,;]\s*")
+
+
+def fold(text: str) -> str:
+    return contact_rules.fold_text(text)
+
+
+def company_term(company: str) -> str | None:
+    key = contact_rules.company_key(company)
+    return f"company:{key}" if key else None
+
+
+def city_term(city: str) -> str | None:
+    key = fold(city)
+    return f"city:{key}" if key else None
+
+
+def title_terms(title: str) -> list[str]:
+    words = [w for w in fold(title).split() if len(w) >= 2 and w not in TITLE_STOPWORDS]
+    return [f"title:{w}" for w in dict.fromkeys(words)]
+
+
+def skill_term(skill: str) -> str | None:
+    try:
+        return f"skill:{member_rules.topic_slug(skill)}"
+    except InvalidInput:
+        return None
+
+
+def contact_terms(title: str, company: str, city: str, skills: Iterable[str]) -> list[str]:
+    """Every term a contact can be found by (visibility is checked separately)."""
+    terms = [*title_terms(title), company_term(company), city_term(city)]
+    terms += [skill_term(s) for s in skills]
+    return list(dict.fromkeys(t for t in terms if t))
+
+
+def member_terms(headline: str, location: str, topic_slugs: Iterable[str]) -> list[str]:
+    """Terms of a profile: title words and company from the headline ("Staff Data Engineer
+    at Acme, …"), the city from the location ("Berlin, Germany"), skills from the topics."""
+    parts = _HEADLINE_BREAKS.split(headline.strip(), maxsplit=2)
+    title = parts[0] if parts else ""
+    company = ""
+    found = re.search(r"\s(?:at|@)\s+([^,·|;]+)", headline)
+    if found:
+        company = found.group(1).strip()
+    terms = [*title_terms(title), company_term(company) if company else None]
+    terms.append(city_term(location.split(",")[0]) if location.strip() else None)
+    terms += [f"skill:{slug}" for slug in topic_slugs]
+    return list(dict.fromkeys(t for t in terms if t))
+
+
+@dataclass(frozen=True)
+class PathFilter:
+    """What a "find a way in" search looks for; at least one field. No name field: a name
+    search must never tell whether a blind or counted entry exists for someone."""
+
+    topic: str = ""
+    company: str = ""
+    title: str = ""
+    city: str = ""
+
+    def fields(self) -> dict[str, str]:
+        return {f: getattr(self, f) for f in FILTER_FIELDS if getattr(self, f)}
+
+
+def check_filter(topic: str = "", company: str = "", title: str = "", city: str = "") -> PathFilter:
+    values = {"topic": topic, "company": company, "title": title, "city": city}
+    clean = {k: " ".join((v or "").split()) for k, v in values.items()}
+    for key, value in clean.items():
+        if len(value) > FILTER_MAX_LENGTH:
+            raise InvalidInput(f"Keep '{key}' under {FILTER_MAX_LENGTH} characters.", field=key)
+    flt = PathFilter(**clean)
+    if not flt.fields():
+        raise InvalidInput(
+            "Say whom you are looking for: a topic or skill, a company, title words or a city.",
+            field="filter",
+        )
+    if flt.title and not title_terms(flt.title):
+        raise InvalidInput("Give at least one title word of two letters or more.", field="title")
+    return flt
+
+
+def filter_terms(flt: PathFilter) -> dict[str, list[str]]:
+    """The terms each given field requires (all of them must match, across fields too)."""
+    out: dict[str, list[str]] = {}
+    if flt.topic:
+        term = skill_term(flt.topic)
+        out["skills"] = [term] if term else ["skill:"]
+    if flt.company:
+        out["company"] = [company_term(flt.company) or "company:"]
+    if flt.title:
+        out["title"] = title_terms(flt.title)
+    if flt.city:
+        out["city"] = [city_term(flt.city) or "city:"]
+    return out
+
+
+def describe_filter(flt: PathFilter) -> str:
+    """ "data engineer at Acme, Berlin, in Python" — the words the page and API echo."""
+    text = flt.title or "someone"
+    if flt.company:
+        text += f" at {flt.company}"
+    if flt.city:
+        text += f", {flt.city}" if flt.company else f" in {flt.city}"
+    if flt.topic:
+        text += f" ({flt.topic})"
     return text

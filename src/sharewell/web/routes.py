@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,6 +12,7 @@ from sharewell.contacts import sharing
 from sharewell.deps import SessionDep, SettingsDep
 from sharewell.errors import SharewellError
 from sharewell.members import queries, service
+from sharewell.network import queries as network_queries
 from sharewell.web import forms
 from sharewell.web import session as web_session
 from sharewell.web.session import SignedInMember, WebMember
@@ -70,6 +71,7 @@ def members(
     request: Request, me: WebMember, session: SessionDep, cursor: str | None = None
 ) -> Response:
     page = queries.list_members(session, limit=PAGE, cursor=cursor)
+    _degrees(request, session, me, page.items)
     return render(request, "members.html", {"page": page, "title": "Members", "base": "/members"})
 
 
@@ -84,7 +86,21 @@ def profile(
         sharing.record_displays(
             session, me, [(member.id, None)] * min(len(knows), 1), "aggregate", settings
         )
-    return render(request, "profile.html", {"profile": queries.profile_of(member), "knows": knows})
+    profile_out = queries.profile_of(member)
+    _degrees(request, session, me, [profile_out])
+    relation = network_queries.relation(session, me, member) if me is not None else None
+    return render(
+        request, "profile.html", {"profile": profile_out, "knows": knows, "relation": relation}
+    )
+
+
+def _degrees(request: Request, session: SessionDep, me: object, items: list[Any]) -> None:
+    """Degree labels (1st/2nd/3rd/out of network) for a signed-in viewer; the same function
+    the API uses."""
+    if me is None:
+        return
+    graph = request.app.state.graph.current(session)
+    network_queries.with_degrees(session, graph, me, items)  # type: ignore[arg-type]
 
 
 @router.get("/topics")
@@ -101,6 +117,7 @@ def topic(
 ) -> Response:
     info = queries.get_topic(session, slug)
     page = queries.list_members(session, limit=PAGE, cursor=cursor, topic=slug)
+    _degrees(request, session, me, page.items)
     return render(
         request,
         "members.html",

@@ -25,6 +25,8 @@ NAVIGATION: list[tuple[str, str, bool]] = [
     ("Insights", "/insights", False),
     ("Feed", "/feed", True),
     ("Ledger", "/ledger", True),
+    ("Network", "/network", True),
+    ("Find a way in", "/find", True),
 ]
 
 

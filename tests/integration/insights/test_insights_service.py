@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,28 +14,27 @@ from sharewell.insights import queries, rules, service
 from sharewell.insights.models import Comment, Reaction
 from sharewell.insights.schemas import CommentIn, InsightIn, InsightUpdate
 from sharewell.members import service as members_service
+from sharewell.network.models import Connection
 
 LIMITS = rules.Limits()
 
 
-@pytest.fixture
-def fake_connections() -> Iterator[dict[int, set[int]]]:
-    """Plug a fake network into the documented hook, as the network area will."""
-    graph: dict[int, set[int]] = {}
-    original = queries.CONNECTIONS_PROVIDER
-    queries.CONNECTIONS_PROVIDER = lambda session, member_id: graph.get(member_id, set())
-    yield graph
-    queries.CONNECTIONS_PROVIDER = original
+def connect(db: Session, a: int, b: int) -> None:
+    """An accepted connection, written directly (the network area's own tests cover requests)."""
+    db.add(
+        Connection(
+            member_a=min(a, b), member_b=max(a, b), status="accepted", requested_by=a, strength=3
+        )
+    )
+    db.flush()
 
 
-def test_connections_visibility_uses_the_pluggable_provider(
-    db: Session, members: Members, fake_connections: dict[int, set[int]]
-) -> None:
+def test_connections_visibility_follows_the_network(db: Session, members: Members) -> None:
     author, friend, stranger = members.create(), members.create(), members.create()
     post = service.publish(
         db, author, InsightIn(kind="insight", title="Close", visibility="connections"), LIMITS
     )
-    fake_connections[friend.id] = {author.id}
+    connect(db, friend.id, author.id)
     for member, expected in ((author, True), (friend, True), (stranger, False), (None, False)):
         viewer = queries.viewer_for(db, member)
         listed = [i.id for i in queries.list_insights(db, viewer, limit=10).items]
@@ -79,14 +76,10 @@ def test_sql_visibility_agrees_with_the_rule(
         people[key] = [members.create() for _ in range(4)]
         test_sql_visibility_agrees_with_the_rule._people = people  # type: ignore[attr-defined]
     cast = people[key]
-    graph = {cast[a].id: set() for a in range(4)}
-    for a, b in edges:
-        graph[cast[a].id].add(cast[b].id)
-        graph[cast[b].id].add(cast[a].id)
-    original = queries.CONNECTIONS_PROVIDER
-    queries.CONNECTIONS_PROVIDER = lambda session, member_id: graph.get(member_id, set())
     nested = db.begin_nested()
     try:
+        for a, b in {(min(a, b), max(a, b)) for a, b in edges if a != b}:
+            connect(db, cast[a].id, cast[b].id)
         made = [
             service.publish(db, cast[a], InsightIn(kind="insight", title="t", visibility=v), LIMITS)
             for a, v in posts
@@ -102,7 +95,6 @@ def test_sql_visibility_agrees_with_the_rule(
             assert (post.public_id in listed) is expected
     finally:
         nested.rollback()
-        queries.CONNECTIONS_PROVIDER = original
 
 
 def test_thread_paths_give_display_order_and_counts(db: Session, members: Members) -> None:

@@ -1,0 +1,184 @@
+"""The per-process holder of the graph index, kept current through the change log.
+
+* Start: load the memory-mapped snapshot under ``<data dir>/graph`` (``sharewell network
+  rebuild --snapshot`` writes it) when it is usable, else build from the tables. A build reads
+  the counter's ``seq`` *first* and the tables after, so any change committed in between is in
+  the tables and is also replayed from the log (rows hold absolute state: harmless).
+* Before each path query (or at most every ``SHAREWELL_GRAPH_POLL_SECONDS``) the holder reads
+  ``graph_changes`` with ``seq > applied_seq - margin`` and applies them to the overlay.
+  Sequence numbers come from a locked counter, so they are in commit order; the margin only
+  guards against clock-free surprises and costs nothing (already-seen rows are skipped).
+* Past ``SHAREWELL_GRAPH_COMPACT_THRESHOLD`` overlay changes a background thread folds the
+  overlay into a fresh CSR and swaps the reference; changes applied meanwhile are re-applied.
+
+Polls use the caller's session. Only read requests should poll (the index must never learn a
+change from a transaction that may still roll back); services that write never call this.
+Node ids are member ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharewell.config import Settings
+from sharewell.members.models import Member, MemberBlock
+from sharewell.network.graph import EdgeChange, GraphIndex
+from sharewell.network.models import Connection, GraphChange, GraphCounter, IntroductionPause
+
+log = logging.getLogger("sharewell.network")
+
+MARGIN = 64  # re-read this many sequence numbers below applied_seq (skipped when seen)
+MAX_BATCH = 50_000
+RECENT_KEEP = 200_000
+
+
+def current_seq(session: Session) -> int:
+    return int(session.scalar(select(GraphCounter.seq).where(GraphCounter.id == 1)) or 0)
+
+
+def build_index(session: Session, *, batch: int = 500_000) -> GraphIndex:
+    """Build the index from the tables (connections, blocks, pauses)."""
+    seq = current_seq(session)  # first: see the module doc
+    n = int(session.scalar(select(func.coalesce(func.max(Member.id), 0))) or 0) + 1
+    us, vs, ws = [], [], []
+    last = 0
+    while True:  # keyset batches keep memory flat on very large tables
+        rows = session.execute(
+            select(Connection.id, Connection.member_a, Connection.member_b, Connection.strength)
+            .where(Connection.status == "accepted", Connection.id > last)
+            .order_by(Connection.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        arr = np.array(rows, dtype=np.int64)
+        us.append(arr[:, 1])
+        vs.append(arr[:, 2])
+        ws.append(arr[:, 3])
+        last = int(arr[-1, 0])
+    u = np.concatenate(us) if us else np.zeros(0, np.int64)
+    v = np.concatenate(vs) if vs else np.zeros(0, np.int64)
+    w = np.concatenate(ws) if ws else np.zeros(0, np.int64)
+    blocks = np.array(
+        session.execute(select(MemberBlock.blocker_id, MemberBlock.blocked_id)).all(),
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    paused = np.array(list(session.scalars(select(IntroductionPause.member_id))), dtype=np.int64)
+    return GraphIndex.from_edges(n, u, v, w, paused=paused, blocks=blocks, applied_seq=seq)
+
+
+def snapshot_dir(settings: Settings) -> Path:
+    return settings.data_dir / "graph"
+
+
+class GraphHolder:
+    """One per process (``app.state.graph``): the current index and how to refresh it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._index: GraphIndex | None = None
+        self._lock = threading.Lock()
+        self._last_poll = 0.0
+        self._recent: deque[EdgeChange] = deque(maxlen=RECENT_KEEP)
+        self._compacting = False
+        self.built_from = ""
+
+    # ---- start-up -------------------------------------------------------------------------
+
+    def _initial(self, session: Session) -> GraphIndex:
+        path = snapshot_dir(self.settings)
+        if self.settings.graph_snapshot and (path / "meta.json").exists():
+            try:
+                index = GraphIndex.load(path)
+                oldest = session.scalar(select(func.min(GraphChange.seq)))
+                # Usable only if the log still holds every change after the snapshot.
+                if oldest is None or oldest <= index.applied_seq + 1:
+                    self.built_from = "snapshot"
+                    return index
+                log.info("graph snapshot is older than the change log; rebuilding")
+            except (OSError, ValueError):
+                log.exception("graph snapshot unreadable; rebuilding from the tables")
+        started = time.perf_counter()
+        index = build_index(session)
+        self.built_from = "tables"
+        log.info(
+            "graph index built: %d nodes, %d entries in %.2f s",
+            index.n,
+            index.entry_count,
+            time.perf_counter() - started,
+        )
+        return index
+
+    def reset(self, index: GraphIndex | None = None) -> None:
+        with self._lock:
+            self._index = index
+            self._recent.clear()
+
+    # ---- keeping current ------------------------------------------------------------------
+
+    def current(self, session: Session) -> GraphIndex:
+        """The index with every change committed before this transaction began applied."""
+        index = self._index
+        if index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = self._initial(session)
+                    self._last_poll = 0.0
+                index = self._index
+        now = time.monotonic()
+        if now - self._last_poll < self.settings.graph_poll_seconds:
+            return index
+        self._last_poll = now
+        return self.refresh(session, index)
+
+    def refresh(self, session: Session, index: GraphIndex) -> GraphIndex:
+        rows = session.execute(
+            select(
+                GraphChange.seq,
+                GraphChange.kind,
+                GraphChange.a,
+                GraphChange.b,
+                GraphChange.strength,
+            )
+            .where(GraphChange.seq > index.applied_seq - MARGIN)
+            .order_by(GraphChange.seq)
+            .limit(MAX_BATCH)
+        ).all()
+        changes = [EdgeChange(int(s), k, int(a), int(b), int(w)) for s, k, a, b, w in rows]
+        if not changes:
+            return index
+        fresh = index.apply_changes(changes)
+        if fresh is index:
+            return index
+        with self._lock:
+            current = self._index
+            if current is not None and current is not index:
+                fresh = current.apply_changes(changes)  # another thread moved on: stack on it
+            self._index = fresh
+            self._recent.extend(c for c in changes if c.seq > index.applied_seq - MARGIN)
+        if fresh.overlay_size > self.settings.graph_compact_threshold and not self._compacting:
+            self._compacting = True
+            threading.Thread(target=self._compact, args=(fresh,), daemon=True).start()
+        return fresh
+
+    def _compact(self, index: GraphIndex) -> None:
+        try:
+            compacted = index.compact()
+            with self._lock:
+                current = self._index
+                if current is not index and current is not None:
+                    later = [c for c in self._recent if c.seq > index.applied_seq - MARGIN]
+                    compacted = compacted.apply_changes(later)
+                self._index = compacted
+        except Exception:  # a failed compaction leaves the overlay in place; never fatal
+            log.exception("graph compaction failed")
+        finally:
+            self._compacting = False

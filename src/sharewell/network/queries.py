@@ -1,0 +1,557 @@
+"""Read side of the network: connections and requests, degree labels, paths and
+recommendations. Paths combine the graph index (member–member ties, in memory) with filters
+matched in the database (members' profiles, blind and open cards, counted aggregates).
+
+Sharing rules held here: private and opted-out contacts never count; a blind card matches a
+filter only on fields its holder chose to show; a counted entry is never shown one by one,
+only as "knows N people …" with N ≥ ``SHAREWELL_MIN_GROUP_SIZE``; filters have no name field;
+paths to a named member run through member–member connections only; every shared entry shown
+goes through ``contacts.sharing.record_displays`` (quota and audit); blocked members are never
+on a path, paused members are never offered as connectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import String, and_, case, cast, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from sharewell.config import Settings
+from sharewell.contacts import sharing
+from sharewell.contacts import sharing_rules as card_rules
+from sharewell.contacts.models import Contact
+from sharewell.errors import NotFound
+from sharewell.members import queries as member_queries
+from sharewell.members.models import Member, MemberBlock, MemberTopic
+from sharewell.members.schemas import MemberSummary
+from sharewell.network import rules
+from sharewell.network.graph import GraphIndex, Path
+from sharewell.network.models import Connection, ContactTerm, IntroductionPause, MemberTerm, Term
+from sharewell.network.schemas import (
+    ConnectionOut,
+    PathOut,
+    PathsOut,
+    PathStepOut,
+    PathTargetOut,
+    RecommendationOut,
+    RequestOut,
+)
+from sharewell.pagination import Page, decode_cursor, encode_cursor
+
+MAX_K = 20
+CARDS_PER_PATH = 1
+
+
+# --- degrees -----------------------------------------------------------------------------------
+
+
+def degree_labels(index: GraphIndex, viewer_id: int, member_ids: Sequence[int]) -> list[str]:
+    """Degree label of each member as seen by ``viewer_id`` (blocks honoured)."""
+    if not member_ids:
+        return []
+    dist = index.degrees_of(viewer_id, np.asarray(member_ids, dtype=np.int64))
+    return [rules.degree_label(int(d)) for d in dist]
+
+
+def with_degrees(
+    session: Session,
+    index: GraphIndex | None,
+    viewer: Member | None,
+    summaries: Sequence[MemberSummary],
+) -> None:
+    """Fill ``degree`` on member summaries shown to a signed-in member (the one function the
+    API and the pages use)."""
+    if viewer is None or index is None or not summaries:
+        return
+    handles = [s.handle for s in summaries]
+    ids = dict(
+        session.execute(select(Member.handle, Member.id).where(Member.handle.in_(handles)))
+        .tuples()
+        .all()
+    )
+    known = [s for s in summaries if s.handle in ids]
+    labels = degree_labels(index, viewer.id, [ids[s.handle] for s in known])
+    for summary, label in zip(known, labels, strict=True):
+        summary.degree = label
+
+
+def blocks_of(session: Session, member_id: int) -> list[int]:
+    """Everyone ``member_id`` blocked or was blocked by (read from the table on each query, so
+    blocks made anywhere are honoured even before the index hears of them)."""
+    rows = session.execute(
+        select(MemberBlock.blocked_id)
+        .where(MemberBlock.blocker_id == member_id)
+        .union(select(MemberBlock.blocker_id).where(MemberBlock.blocked_id == member_id))
+    ).scalars()
+    return [int(r) for r in rows]
+
+
+def connected_member_ids(session: Session, member_id: int) -> set[int]:
+    """The member's 1st-degree connections (accepted connections only)."""
+    rows = session.execute(
+        select(Connection.member_b)
+        .where(Connection.member_a == member_id, Connection.status == "accepted")
+        .union(
+            select(Connection.member_a).where(
+                Connection.member_b == member_id, Connection.status == "accepted"
+            )
+        )
+    ).scalars()
+    return {int(r) for r in rows}
+
+
+def paused_ids(session: Session) -> list[int]:
+    return [int(r) for r in session.scalars(select(IntroductionPause.member_id))]
+
+
+# --- connections and requests ------------------------------------------------------------------
+
+
+def _other_col(me_id: int):  # type: ignore[no-untyped-def]
+    return case((Connection.member_a == me_id, Connection.member_b), else_=Connection.member_a)
+
+
+def list_connections(
+    session: Session,
+    me: Member,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    index: GraphIndex | None = None,
+) -> Page[ConnectionOut]:
+    other = _other_col(me.id)
+    query = (
+        select(Connection, Member)
+        .join(Member, Member.id == other)
+        .where(
+            Connection.status == "accepted",
+            or_(Connection.member_a == me.id, Connection.member_b == me.id),
+        )
+        .order_by(Connection.id)
+        .limit(limit + 1)
+    )
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(Connection.id > int(after[0]))
+    rows = session.execute(query).all()
+    items = [
+        ConnectionOut(
+            member=member_queries.summary_of(m),
+            strength=c.strength,
+            my_rating=c.rating_a if me.id == c.member_a else c.rating_b,
+            origin=c.origin,
+            since=c.responded_at,
+        )
+        for c, m in rows[:limit]
+    ]
+    for item in items:
+        item.member.degree = "1st"
+    nxt = encode_cursor(rows[limit - 1][0].id) if len(rows) > limit else None
+    return Page(items=items, next_cursor=nxt)
+
+
+def list_requests(session: Session, me: Member, *, limit: int = 100) -> list[RequestOut]:
+    """Pending requests to and from me, newest first (bounded)."""
+    other = _other_col(me.id)
+    rows = session.execute(
+        select(Connection, Member)
+        .join(Member, Member.id == other)
+        .where(
+            Connection.status == "pending",
+            or_(Connection.member_a == me.id, Connection.member_b == me.id),
+            Member.suspended_at.is_(None),
+        )
+        .order_by(Connection.requested_at.desc(), Connection.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        RequestOut(
+            member=member_queries.summary_of(m),
+            direction="outgoing" if c.requested_by == me.id else "incoming",
+            message=c.message,
+            requested_at=c.requested_at,
+        )
+        for c, m in rows
+    ]
+
+
+def list_blocked(session: Session, me: Member) -> list[MemberSummary]:
+    members = session.scalars(
+        select(Member)
+        .join(MemberBlock, MemberBlock.blocked_id == Member.id)
+        .where(MemberBlock.blocker_id == me.id)
+        .order_by(Member.display_name)
+        .limit(500)
+    )
+    return [member_queries.summary_of(m) for m in members]
+
+
+def relation(session: Session, me: Member, other: Member) -> str:
+    """How I stand with ``other``: self, connected, outgoing, incoming, declined, blocked, none."""
+    if me.id == other.id:
+        return "self"
+    if session.scalar(
+        select(MemberBlock.blocker_id).where(
+            MemberBlock.blocker_id == me.id, MemberBlock.blocked_id == other.id
+        )
+    ):
+        return "blocked"
+    a, b = (me.id, other.id) if me.id < other.id else (other.id, me.id)
+    row = session.scalar(
+        select(Connection).where(Connection.member_a == a, Connection.member_b == b)
+    )
+    if row is None:
+        return "none"
+    if row.status == "accepted":
+        return "connected"
+    if row.status == "pending":
+        return "outgoing" if row.requested_by == me.id else "incoming"
+    return "declined" if row.requested_by == me.id else "none"
+
+
+def my_rating_of(session: Session, me: Member, other: Member) -> int | None:
+    a, b = (me.id, other.id) if me.id < other.id else (other.id, me.id)
+    row = session.scalar(
+        select(Connection).where(
+            Connection.member_a == a, Connection.member_b == b, Connection.status == "accepted"
+        )
+    )
+    if row is None:
+        return None
+    return row.rating_a if me.id == row.member_a else row.rating_b
+
+
+# --- filters matched in the database ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HolderMatches:
+    members: np.ndarray  # members whose own profile matches
+    holders: np.ndarray  # members holding matching shared entries (cards or a large aggregate)
+
+
+def _term_ids(session: Session, terms: Iterable[str]) -> dict[str, int] | None:
+    wanted = list(dict.fromkeys(terms))
+    found = dict(
+        session.execute(select(Term.term, Term.id).where(Term.term.in_(wanted))).tuples().all()
+    )
+    return found if len(found) == len(wanted) else None  # an unknown term matches nothing
+
+
+def _card_ok(fields: Sequence[str]):  # type: ignore[no-untyped-def]
+    """SQL: a blind card shows every field the filter used (open cards always show title and
+    company). ``card_fields`` is a JSON list; its text form contains each name in quotes."""
+    text_fields = cast(Contact.card_fields, String)
+    need = [{"skills": "skills"}.get(f, f) for f in fields]
+    blind = and_(Contact.visibility == "blind", *[text_fields.like(f'%"{f}"%') for f in need])
+    open_need = [f for f in need if f not in ("title", "company")]
+    opened = and_(Contact.visibility == "open", *[text_fields.like(f'%"{f}"%') for f in open_need])
+    return or_(blind, opened)
+
+
+def match_filter(
+    session: Session, flt: rules.PathFilter, settings: Settings, exclude: int
+) -> HolderMatches:
+    """Members matching by profile, and holders of matching shared entries: one indexed query
+    each (the rarest term drives, the others are primary-key probes)."""
+    by_field = rules.filter_terms(flt)
+    terms = [t for ts in by_field.values() for t in ts]
+    ids = _term_ids(session, terms)
+    empty = np.zeros(0, dtype=np.int64)
+    if ids is None:
+        return HolderMatches(empty, empty)
+    tids = [ids[t] for t in terms]
+    # Members
+    m0 = aliased(MemberTerm)
+    mq = select(m0.member_id).join(Member, Member.id == m0.member_id)
+    for tid in tids[1:]:
+        mx = aliased(MemberTerm)
+        mq = mq.join(mx, and_(mx.member_id == m0.member_id, mx.term_id == tid))
+    mq = mq.where(m0.term_id == tids[0], Member.suspended_at.is_(None), m0.member_id != exclude)
+    members = np.fromiter(session.scalars(mq), dtype=np.int64)
+    # Holders of shared entries
+    c0 = aliased(ContactTerm)
+    fields = list(by_field)
+    counted = func.sum(case((Contact.visibility == "counted", 1), else_=0))
+    cards = func.sum(case((_card_ok(fields), 1), else_=0))
+    cq = select(c0.holder_id).join(Contact, Contact.id == c0.contact_id)
+    for tid in tids[1:]:
+        cx = aliased(ContactTerm)
+        cq = cq.join(
+            cx,
+            and_(cx.term_id == tid, cx.holder_id == c0.holder_id, cx.contact_id == c0.contact_id),
+        )
+    cq = (
+        cq.where(
+            c0.term_id == tids[0],
+            Contact.visibility.in_(("counted", "blind", "open")),
+            Contact.opted_out.is_(False),
+            c0.holder_id != exclude,
+        )
+        .group_by(c0.holder_id)
+        .having(or_(counted >= settings.min_group_size, cards > 0))
+    )
+    holders = np.fromiter(session.scalars(cq), dtype=np.int64)
+    return HolderMatches(members, holders)
+
+
+@dataclass(frozen=True)
+class HolderShows:
+    cards: list[tuple[int, dict[str, object], str]]  # (contact id, card, public id)
+    counted: int
+
+
+def _what_holder_shows(
+    session: Session, holder_id: int, flt: rules.PathFilter, settings: Settings
+) -> HolderShows:
+    """The matching cards (built by ``card_fields_for``) and counted total of one holder."""
+    by_field = rules.filter_terms(flt)
+    terms = [t for ts in by_field.values() for t in ts]
+    ids = _term_ids(session, terms) or {}
+    tids = [ids[t] for t in terms if t in ids]
+    if len(tids) != len(terms):
+        return HolderShows([], 0)
+    c0 = aliased(ContactTerm)
+    q = select(Contact).join(c0, c0.contact_id == Contact.id)
+    for tid in tids[1:]:
+        cx = aliased(ContactTerm)
+        q = q.join(
+            cx, and_(cx.term_id == tid, cx.holder_id == holder_id, cx.contact_id == Contact.id)
+        )
+    q = (
+        q.where(
+            c0.term_id == tids[0],
+            c0.holder_id == holder_id,
+            Contact.visibility.in_(("counted", "blind", "open")),
+            Contact.opted_out.is_(False),
+        )
+        .order_by(Contact.id)
+        .limit(500)
+    )
+    cards: list[tuple[int, dict[str, object], str]] = []
+    counted = 0
+    fields = {"skills" if f == "skills" else f for f in by_field}
+    for contact in session.scalars(q):
+        if contact.visibility == "counted":
+            counted += 1
+            continue
+        card = card_rules.card_fields_for(sharing.card_source(contact))
+        if card is not None and fields <= set(card):
+            cards.append((contact.id, card, contact.public_id))
+    if counted < settings.min_group_size:
+        counted = 0
+    return HolderShows(cards, counted)
+
+
+# --- paths --------------------------------------------------------------------------------------
+
+
+def _names(session: Session, ids: Iterable[int]) -> dict[int, Member]:
+    wanted = sorted(set(ids))
+    return {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(wanted)))}
+
+
+def _steps(path: Path, people: dict[int, Member], paused: set[int]) -> list[PathStepOut]:
+    return [
+        PathStepOut(
+            handle=people[node].handle,
+            display_name=people[node].display_name,
+            strength=s,
+            paused=node in paused,
+        )
+        for node, s in zip(path.nodes[1:], path.strengths, strict=True)
+    ]
+
+
+def _explain(steps: list[PathStepOut], target: str | None) -> str:
+    return rules.explain_path([rules.Step(s.display_name, s.strength) for s in steps], target)
+
+
+def paths_to_member(
+    session: Session, index: GraphIndex, me: Member, handle: str, *, k: int = 5
+) -> PathsOut:
+    """The best paths to a member through member–member connections only (never through
+    contact entries)."""
+    target = member_queries.active_member_by_handle(session, handle)
+    if target.id == me.id:
+        raise NotFound("That is you; look for someone else.")
+    paused = set(paused_ids(session))
+    found = index.best_paths(
+        me.id,
+        target.id,
+        k=min(k, MAX_K),
+        blocked=blocks_of(session, me.id),
+        no_connect=sorted(paused),
+    )
+    people = _names(session, [n for p in found for n in p.nodes])
+    degree = degree_labels(index, me.id, [target.id])[0]
+    out = []
+    for p in found:
+        steps = _steps(p, people, paused)
+        out.append(
+            PathOut(
+                steps=steps,
+                hops=p.hops,
+                strength=p.score,
+                strength_word=rules.path_strength_word(p.score),
+                degree=degree,
+                target=PathTargetOut(
+                    kind="member",
+                    member=member_queries.summary_of(target),
+                    description=target.display_name,
+                ),
+                explanation=_explain(steps, None),
+            )
+        )
+    return PathsOut(query=target.display_name, paths=out)
+
+
+def paths_to_filter(
+    session: Session,
+    index: GraphIndex,
+    me: Member,
+    flt: rules.PathFilter,
+    settings: Settings,
+    *,
+    k: int = 5,
+) -> PathsOut:
+    """The best paths to anyone matching ``flt`` within three hops: members whose profile
+    matches (the path ends at them), or holders of matching blind/open cards or of a large
+    enough counted group (the path ends at the holder, who knows the target)."""
+    k = min(k, MAX_K)
+    matches = match_filter(session, flt, settings, me.id)
+    paused = set(paused_ids(session))
+    # A holder introduces to someone in their book: a paused holder is a connector too.
+    holders = matches.holders
+    if paused and holders.size:
+        holders = holders[~np.isin(holders, np.fromiter(paused, np.int64))]
+    ends = np.union1d(matches.members, holders)
+    if ends.size == 0:
+        return PathsOut(query=rules.describe_filter(flt), paths=[])
+    member_set = set(matches.members.tolist())
+    found = index.best_paths_to_holders(
+        me.id, ends, k=k, blocked=blocks_of(session, me.id), no_connect=sorted(paused)
+    )
+    people = _names(session, [n for p in found for n in p.nodes])
+    degrees = degree_labels(index, me.id, [p.nodes[-1] for p in found])
+    out: list[PathOut] = []
+    shown: list[tuple[int, int | None]] = []
+    for p, degree in zip(found, degrees, strict=True):
+        end = p.nodes[-1]
+        steps = _steps(p, people, paused)
+        if end in member_set:
+            target = PathTargetOut(
+                kind="member",
+                member=member_queries.summary_of(people[end]),
+                description=people[end].display_name,
+            )
+            explanation = _explain(steps, None)
+        else:
+            shows = _what_holder_shows(session, end, flt, settings)
+            if shows.cards:
+                contact_id, card, public_id = shows.cards[0]
+                shown.append((end, contact_id))
+                description = card_rules.describe_card(card)
+                target = PathTargetOut(
+                    kind="card",
+                    card=card,
+                    card_id=public_id,
+                    description=description,
+                    more_cards=len(shows.cards) - CARDS_PER_PATH,
+                )
+            elif shows.counted:
+                shown.append((end, None))
+                description = _describe_group(shows.counted, flt)
+                target = PathTargetOut(
+                    kind="aggregate", count=shows.counted, description=description
+                )
+            else:  # changed since the match (a visibility edit in between): skip it
+                continue
+            explanation = _explain(steps, description)
+        out.append(
+            PathOut(
+                steps=steps,
+                hops=p.hops,
+                strength=p.score,
+                strength_word=rules.path_strength_word(p.score),
+                degree=degree,
+                target=target,
+                explanation=explanation,
+            )
+        )
+    sharing.record_displays(session, me, shown, "path", settings)
+    return PathsOut(query=rules.describe_filter(flt), paths=out)
+
+
+def _describe_group(count: int, flt: rules.PathFilter) -> str:
+    topic = flt.topic or (f"“{flt.title}” roles" if flt.title else None)
+    return rules.describe_aggregate(count, topic, flt.company or None, flt.city or None)
+
+
+# --- recommendations ----------------------------------------------------------------------------
+
+
+def recommendations(
+    session: Session, index: GraphIndex, me: Member, *, k: int = 10
+) -> list[RecommendationOut]:
+    """People you may want to know: shared connections (from the index) blended with shared
+    topics (from the database); never current connections, pending requests or blocks."""
+    blocked = blocks_of(session, me.id)
+    graph = {r.node: r for r in index.recommend(me.id, k=50, blocked=blocked)}
+    my_topics = select(MemberTopic.topic_id).where(MemberTopic.member_id == me.id)
+    topic_rows = session.execute(
+        select(MemberTopic.member_id, func.count(MemberTopic.topic_id))
+        .where(MemberTopic.topic_id.in_(my_topics), MemberTopic.member_id != me.id)
+        .group_by(MemberTopic.member_id)
+        .order_by(func.count(MemberTopic.topic_id).desc(), MemberTopic.member_id)
+        .limit(200)
+    ).all()
+    topical = {int(m): int(n) for m, n in topic_rows}
+    excluded = set(blocked)
+    excluded.update(
+        int(x)
+        for x in session.scalars(
+            select(_other_col(me.id)).where(
+                or_(Connection.member_a == me.id, Connection.member_b == me.id),
+                Connection.status.in_(("accepted", "pending")),
+            )
+        )
+    )
+    scores: dict[int, float] = {}
+    for node, r in graph.items():
+        scores[node] = r.score
+    for node, n in topical.items():
+        scores[node] = scores.get(node, 0.0) + 0.25 * n
+    ranked = sorted(
+        (node for node in scores if node not in excluded and node != me.id),
+        key=lambda node: (-scores[node], node),
+    )
+    people = _names(session, ranked[: k * 2])
+    chosen = [node for node in ranked[: k * 2] if node in people and people[node].is_active][:k]
+    degrees = degree_labels(index, me.id, chosen)
+    mine = {t.slug for t in me.topics}
+    out = []
+    for node, degree in zip(chosen, degrees, strict=True):
+        member = people[node]
+        summary = member_queries.summary_of(member)
+        summary.degree = degree
+        common = graph[node].common if node in graph else 0
+        shared_topics = [t.label for t in member.topics if t.slug in mine]
+        reasons = []
+        if common:
+            reasons.append(f"{common} shared connection{'s' if common != 1 else ''}")
+        if shared_topics:
+            reasons.append("also into " + ", ".join(shared_topics[:3]))
+        out.append(
+            RecommendationOut(
+                member=summary,
+                score=round(scores[node], 4),
+                shared_connections=common,
+                shared_topics=shared_topics,
+                reason="; ".join(reasons),
+            )
+        )
+    return out

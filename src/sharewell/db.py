@@ -1,8 +1,13 @@
 """Engine and session: SQLite (embedded default) or PostgreSQL.
 
 SQLite gets WAL, foreign keys and a busy timeout on every connection. pysqlite's own implicit
-transaction handling is switched off and SQLAlchemy emits ``BEGIN`` itself, which makes
-SAVEPOINTs (used by the tests and by nested service calls) behave as on PostgreSQL.
+transaction handling is switched off and SQLAlchemy emits ``BEGIN IMMEDIATE`` itself, which
+makes SAVEPOINTs (used by the tests and by nested service calls) behave as on PostgreSQL. Why
+IMMEDIATE: most requests write something (an audit row, a session's last-seen time), and a
+deferred transaction that reads first and writes later fails at once with "database is locked"
+when another connection wrote in between (the busy timeout cannot help a snapshot upgrade).
+Taking the write lock at BEGIN makes concurrent requests wait their turn instead; embedded mode
+therefore serialises transactions, and PostgreSQL is the choice for many concurrent users.
 One transaction per request or command: :func:`session_scope` commits on success and rolls
 back on error; services never commit.
 """
@@ -71,7 +76,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

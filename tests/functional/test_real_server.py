@@ -71,3 +71,26 @@ def test_embedded_server_comes_up_populated(server: str) -> None:
     assert me.json()["display_name"] == "Sam Okafor"
     home = httpx.get(server)
     assert home.status_code == 200 and "60 members" in home.text
+
+
+def test_concurrent_writing_requests_never_fail_with_database_locked(server: str) -> None:
+    """Reads that also write (a token's last-used time, the display audit) and plain writes,
+    at once from many clients: they must queue, never fail with "database is locked"."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = httpx.post(
+        f"{server}/api/v1/auth/token",
+        data={"username": "sam@demo.sharewell.example", "password": "sharewell-demo"},
+    )
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    def read_and_write(i: int) -> list[int]:
+        paths = httpx.get(f"{server}/api/v1/paths?title=engineer", headers=bearer, timeout=60)
+        me = httpx.patch(
+            f"{server}/api/v1/me", headers=bearer, json={"headline": f"Try {i}"}, timeout=60
+        )
+        return [paths.status_code, me.status_code]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = [c for result in pool.map(read_and_write, range(16)) for c in result]
+    assert set(codes) == {200}, codes

@@ -1,0 +1,208 @@
+"""HTTP under load: `wrk` against `sharewell serve` on loopback with 1 and 2 worker processes,
+for a profile page, a path query and (when present) a search, with a bare Starlette endpoint
+measured in the same run as the framework's ceiling on this machine.
+
+    .venv/bin/python bench/http_bench.py [--members 2000] [--database-url URL] [--duration 10]
+
+The view quota and rate limits are lifted with their documented settings
+(SHAREWELL_DISPLAY_QUOTA_ENABLED=false, SHAREWELL_RATE_LIMITS=false) so the numbers measure
+the work. Needs Debian's `wrk`. Writes bench/results/http.json and bench/results/http.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+DEMO_EMAIL = "sam@demo.sharewell.example"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def wrk(url: str, duration: int, connections: int, headers: dict[str, str]) -> dict[str, float]:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+    def pct(p: str) -> float:
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        assert m, out
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {
+        "rps": rps,
+        "p50_ms": pct("50"),
+        "p99_ms": pct("99"),
+        "non_2xx": float(non2xx.group(1)) if non2xx else 0.0,
+    }
+
+
+def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--members", type=int, default=2000)
+    ap.add_argument("--database-url", default=None, help="Use an existing populated database.")
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=16)
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk")
+    data_dir = Path(tempfile.mkdtemp(prefix="sw-http-bench-"))
+    env = {
+        **os.environ,
+        "SHAREWELL_DATA_DIR": str(data_dir),
+        "SHAREWELL_LOG_LEVEL": "WARNING",
+        "SHAREWELL_DISPLAY_QUOTA_ENABLED": "false",
+        "SHAREWELL_RATE_LIMITS": "false",
+        "SHAREWELL_JOBS_IN_PROCESS": "false",
+    }
+    if args.database_url:
+        env["SHAREWELL_DATABASE_URL"] = args.database_url
+    else:
+        env.pop("SHAREWELL_DATABASE_URL", None)
+        subprocess.run(
+            [sys.executable, "-m", "sharewell.cli.main", "demo", "--members", str(args.members)],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for workers in (1, 2):
+        port = free_port()
+        bare_port = free_port()
+        server = start(
+            [
+                sys.executable,
+                "-m",
+                "sharewell.cli.main",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env,
+        )
+        bare = start(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                str(HERE),
+                "bare_starlette:app",
+                "--port",
+                str(bare_port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            env,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_up(f"{base}/healthz", server)
+            wait_up(f"http://127.0.0.1:{bare_port}/", bare)
+            token = httpx.post(
+                f"{base}/api/v1/auth/token",
+                data={"username": DEMO_EMAIL, "password": "sharewell-demo"},
+            ).json()
+            auth = {"Authorization": f"Bearer {token['access_token']}"}
+            handle = httpx.get(f"{base}/api/v1/members?limit=2").json()["items"][1]["handle"]
+            targets = {
+                "bare_starlette_json": (f"http://127.0.0.1:{bare_port}/", {}),
+                "profile_page": (f"{base}/members/{handle}", {}),
+                "path_query_api": (
+                    f"{base}/api/v1/paths?company=Acme+Analytics&title=engineer",
+                    auth,
+                ),
+            }
+            if httpx.get(f"{base}/api/v1/search?q=data+engineer", headers=auth).status_code == 200:
+                targets["search_api"] = (f"{base}/api/v1/search?q=data+engineer", auth)
+            per: dict[str, dict[str, float]] = {}
+            for name, (url, headers) in targets.items():
+                wrk(url, 2, args.connections, headers)  # warm-up
+                per[name] = wrk(url, args.duration, args.connections, headers)
+                print(workers, name, per[name], flush=True)
+            ceiling = per["bare_starlette_json"]["rps"]
+            for r in per.values():
+                r["ratio_to_bare"] = round(r["rps"] / ceiling, 3)
+            results[f"{workers}_worker{'s' if workers > 1 else ''}"] = per
+        finally:
+            for proc in (server, bare):
+                proc.terminate()
+                proc.wait(timeout=30)
+    meta = {
+        "benchmark": "http",
+        "command": f"python bench/http_bench.py --members {args.members} "
+        f"--duration {args.duration}",
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
+        f"Python {platform.python_version()}",
+        "load_average_before": os.getloadavg(),
+        "wrk": f"-t2 -c{args.connections} -d{args.duration}s",
+        "results": results,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "http.json").write_text(json.dumps(meta, indent=2) + "\n")
+    lines = [
+        "# HTTP under load (wrk on loopback)",
+        "",
+        f"`{meta['command']}` — {meta['machine']}, {meta['measured_at']}, wrk {meta['wrk']}.",
+        "Goal: read endpoints at ≥ 0.25 of the bare Starlette ceiling, p99 < 50 ms.",
+        "",
+        "| workers | endpoint | req/s | p50 ms | p99 ms | ratio to bare |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for workers, per in results.items():
+        for name, r in per.items():
+            lines.append(
+                f"| {workers} | {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} "
+                f"| {r['p99_ms']:.1f} | {r['ratio_to_bare']:.2f} |"
+            )
+    (RESULTS / "http.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

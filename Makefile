@@ -8,6 +8,7 @@ DEMO_MEMBERS ?= 2000
 PYTEST_ARGS ?=
 
 .PHONY: run install test check lint typecheck bench clean
+SCALE ?= 2k
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,10 @@ check: install
 	$(VENV)/bin/mypy src/sharewell
 
 lint: check
+
+## Run every benchmark at SCALE (2k, 10k or 100k) and write bench/README.md.
+bench: install
+	$(VENV)/bin/python bench/run_all.py --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

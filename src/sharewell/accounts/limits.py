@@ -17,6 +17,8 @@ LIMITS: dict[str, tuple[Limit, Limit]] = {
     "reset": (Limit(3, HOUR), Limit(20, HOUR)),
     "verify": (Limit(5, HOUR), Limit(30, HOUR)),
     "two_factor": (Limit(5, 15 * MINUTE), Limit(50, 15 * MINUTE)),
+    # The public opt-out page mails a confirmation link to the address typed.
+    "optout": (Limit(3, HOUR), Limit(20, HOUR)),
 }
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from sqlalchemy import select
 
+from sharewell.accounts import limits
 from sharewell.api.deps import AdminMember, CurrentMember
 from sharewell.contacts import queries, sharing
 from sharewell.contacts import sharing_rules as rules
 from sharewell.contacts.models import Contact, ContactDisplay
-from sharewell.contacts.optouts import register_optout
+from sharewell.contacts.optouts import confirm_optout, register_optout, request_email_optout
 from sharewell.contacts.schemas import (
     AggregateOut,
     BulkSharingIn,
@@ -19,12 +20,13 @@ from sharewell.contacts.schemas import (
     CardOut,
     ContactOut,
     DisplayOut,
+    OptOutConfirmIn,
     OptOutIn,
     PreviewOut,
     SharingDefaults,
     SharingIn,
 )
-from sharewell.deps import SessionDep, SettingsDep
+from sharewell.deps import LimiterDep, SessionDep, SettingsDep, client_address
 from sharewell.errors import NotFound
 from sharewell.members.models import Member
 from sharewell.members.queries import active_member_by_handle
@@ -134,11 +136,31 @@ def knows(
 
 
 @router.post("/optouts", status_code=status.HTTP_202_ACCEPTED, tags=["privacy"])
-def opt_out(data: OptOutIn, session: SessionDep, settings: SettingsDep) -> dict[str, str]:
+def opt_out(
+    data: OptOutIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+) -> dict[str, str]:
     """For anyone, member or not: never be shared or introduced. Takes effect at once and
-    answers the same whether or not anyone holds you as a contact."""
-    register_optout(session, data.kind, data.identifier, secret_key=settings.secret_key)
+    answers the same whether or not anyone holds you as a contact; an email address also gets
+    a confirmation link."""
+    limits.check(limiter, "optout", account=data.identifier.lower(), client=client_address(request))
+    if data.kind == "email":
+        request_email_optout(session, settings, data.identifier)
+    else:
+        register_optout(session, data.kind, data.identifier, secret_key=settings.secret_key)
     return {"status": "accepted", "detail": OPTOUT_ACCEPTED}
+
+
+@router.post("/optouts/confirm", status_code=status.HTTP_200_OK, tags=["privacy"])
+def confirm_opt_out(
+    data: OptOutConfirmIn, session: SessionDep, settings: SettingsDep
+) -> dict[str, str]:
+    """Confirm an email opt-out with the token from the mailed link."""
+    confirm_optout(session, settings, data.token)
+    return {"status": "confirmed", "detail": "Thank you: the address is confirmed as yours."}
 
 
 @router.get("/admin/contacts/{card_id}/displays", response_model=list[DisplayOut], tags=["admin"])

@@ -30,7 +30,7 @@ from sharewell.contacts.optouts import opted_out_keys
 from sharewell.contacts.schemas import ImportProblem, ImportReport
 from sharewell.errors import InvalidInput, PayloadTooLarge
 from sharewell.importers import ContactFormat, ParsedContact, TypedValue
-from sharewell.members.models import Member
+from sharewell.members.models import Member, ProfileLink
 from sharewell.network.terms import refresh_contact_terms
 
 # A newer LinkedIn export is the better source for job changes.
@@ -360,10 +360,28 @@ def _record_duplicates(
         session.execute(insert(PossibleDuplicate), list(unique.values()))
 
 
+def _member_linkedin_keys(session: Session, holder_id: int) -> dict[str, int]:
+    """Members' own LinkedIn profile links (from their profile's links), normalised."""
+    rows = session.execute(
+        select(ProfileLink.url, ProfileLink.member_id)
+        .join(Member, Member.id == ProfileLink.member_id)
+        .where(ProfileLink.url.like("%linkedin.com/%"), Member.suspended_at.is_(None))
+        .where(Member.id != holder_id)
+    ).tuples()
+    keys: dict[str, int] = {}
+    for url, member_id in rows:
+        key = rules.normalize_linkedin_url(url)
+        if key:
+            keys.setdefault(key, member_id)
+    return keys
+
+
 def _match_members(session: Session, holder_id: int, contact_ids: list[int]) -> None:
-    """Mark contacts whose verified email is a member's, so the holder is offered to connect."""
+    """Mark contacts whose verified email or LinkedIn profile is a member's, so the holder is
+    offered to connect with them."""
     if not contact_ids:
         return
+    by_linkedin = _member_linkedin_keys(session, holder_id)
     for start in range(0, len(contact_ids), BATCH):
         chunk = contact_ids[start : start + BATCH]
         pairs: dict[int, int] = dict(
@@ -376,6 +394,14 @@ def _match_members(session: Session, holder_id: int, contact_ids: list[int]) -> 
             .tuples()
             .all()
         )
+        if by_linkedin:
+            for cid, key in session.execute(
+                select(Contact.id, Contact.linkedin_key).where(
+                    Contact.id.in_(chunk), Contact.linkedin_key != ""
+                )
+            ).tuples():
+                if key in by_linkedin:
+                    pairs.setdefault(cid, by_linkedin[key])
         if pairs:
             session.execute(
                 update(Contact),

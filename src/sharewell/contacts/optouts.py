@@ -13,12 +13,16 @@ import hmac
 from collections.abc import Iterable
 from typing import Literal
 
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
+from sharewell.config import Settings
 from sharewell.contacts import rules
 from sharewell.contacts.models import Contact, ContactEmail, ContactPhone, OptOut
+from sharewell.db import utcnow
 from sharewell.errors import InvalidInput
+from sharewell.mail import service as mail
 
 OptOutKind = Literal["email", "phone", "linkedin"]
 HASH_BATCH = 500
@@ -99,3 +103,49 @@ def enforce(session: Session, kind: str, normalized: str) -> int:
         update(Contact).where(condition).values(visibility="private", opted_out=True)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- confirming an email opt-out ---------------------------------------------------------------
+
+CONFIRM_SALT = "optout-confirm"
+CONFIRM_MAX_AGE = 14 * 86400
+CONFIRM_SUBJECT = "Confirm: never be shared on Sharewell"
+
+
+def confirmation_link(settings: Settings, key_hash: str) -> str:
+    """A signed, expiring link that carries only the keyed hash (never the address)."""
+    token = URLSafeTimedSerializer(settings.secret_key, salt=CONFIRM_SALT).dumps(key_hash)
+    return f"{settings.base_url.rstrip('/')}/optout/confirm?token={token}"
+
+
+def request_email_optout(session: Session, settings: Settings, address: str) -> None:
+    """Opt out at once (it only reduces sharing) and mail a link that confirms the address is
+    the requester's own, which later lets them ask for erasure too."""
+    register_optout(session, "email", address, secret_key=settings.secret_key)
+    normalized = normalize_identifier("email", address)
+    link = confirmation_link(settings, identifier_hash("email", normalized, settings.secret_key))
+    body = (
+        "Someone (we hope you) asked Sharewell never to share you or introduce you through this "
+        "address. That is already in effect.\n\n"
+        f"To confirm the address is yours, open this link within 14 days:\n{link}\n\n"
+        "If it was not you, nothing else happens: being opted out only means members cannot "
+        "share or introduce you.\n"
+    )
+    mail.queue(session, settings, to=normalized, subject=CONFIRM_SUBJECT, body=body, kind="optout")
+
+
+def confirm_optout(session: Session, settings: Settings, token: str) -> None:
+    try:
+        key_hash = URLSafeTimedSerializer(settings.secret_key, salt=CONFIRM_SALT).loads(
+            token, max_age=CONFIRM_MAX_AGE
+        )
+    except (BadSignature, SignatureExpired):
+        raise InvalidInput(
+            "This confirmation link is not valid or has expired; ask again on the opt-out page.",
+            field="token",
+        ) from None
+    optout = session.scalar(select(OptOut).where(OptOut.key_hash == str(key_hash)))
+    if optout is None:
+        raise InvalidInput("This confirmation link is not valid.", field="token")
+    if optout.confirmed_at is None:
+        optout.confirmed_at = utcnow()

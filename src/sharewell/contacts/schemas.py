@@ -161,6 +161,11 @@ class OptOutIn(BaseModel):
     identifier: str = Field(min_length=3, max_length=300)
 
 
+class OptOutConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    token: str = Field(min_length=10, max_length=500)
+
+
 class DisplayOut(BaseModel):
     viewer: str
     surface: str

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from sharewell.accounts import limits
 from sharewell.config import Settings
 from sharewell.contacts import queries, sharing
 from sharewell.contacts import sharing_rules as rules
-from sharewell.contacts.optouts import register_optout
-from sharewell.deps import SessionDep, SettingsDep
+from sharewell.contacts.optouts import confirm_optout, register_optout, request_email_optout
+from sharewell.deps import LimiterDep, SessionDep, SettingsDep, client_address
 from sharewell.errors import SharewellError
 from sharewell.members.models import Member
 from sharewell.web import session as web_session
@@ -194,6 +195,7 @@ def optout(
     me: WebMember,
     session: SessionDep,
     settings: SettingsDep,
+    limiter: LimiterDep,
     kind: Annotated[str, Form()] = "email",
     identifier: Annotated[str, Form()] = "",
 ) -> Response:
@@ -205,7 +207,11 @@ def optout(
             status_code=422,
         )
     try:
-        register_optout(session, kind, identifier, secret_key=settings.secret_key)  # type: ignore[arg-type]
+        limits.check(limiter, "optout", account=identifier.lower(), client=client_address(request))
+        if kind == "email":
+            request_email_optout(session, settings, identifier)
+        else:
+            register_optout(session, kind, identifier, secret_key=settings.secret_key)  # type: ignore[arg-type]
     except SharewellError as exc:
         session.rollback()
         return render(
@@ -215,3 +221,30 @@ def optout(
             status_code=exc.status,
         )
     return render(request, "optout.html", {"done": True})
+
+
+@router.get("/optout/confirm")
+def optout_confirm_form(request: Request, me: WebMember, token: str = "") -> Response:
+    """A button, not an action: mail scanners that follow links must not confirm."""
+    return render(request, "optout_confirm.html", {"token": token[:500], "done": False})
+
+
+@router.post("/optout/confirm")
+def optout_confirm(
+    request: Request,
+    me: WebMember,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        confirm_optout(session, settings, token)
+    except SharewellError as exc:
+        session.rollback()
+        return render(
+            request,
+            "optout_confirm.html",
+            {"token": "", "done": False, "error": exc.detail},
+            status_code=exc.status,
+        )
+    return render(request, "optout_confirm.html", {"token": "", "done": True})

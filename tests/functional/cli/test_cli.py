@@ -106,3 +106,29 @@ def test_help_explains_every_command() -> None:
     ]:
         code, out = run(*args, "--help")
         assert code == 0 and "Usage" in out, args
+
+
+def test_import_command_reports_counts_as_json(cli_env: str) -> None:
+    import json
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures" / "contacts"
+    assert run("db", "upgrade")[0] == 0
+    assert run("user", "create", "--email", "rec@example.org", "--name", "Rec Ruiter",
+               "--password", "a long password")[0] == 0  # fmt: skip
+    code, out = run(
+        "import", str(fixtures / "linkedin_no_url.csv"), "--owner", "rec@example.org", "--json"
+    )
+    assert code == 0, out
+    report = json.loads(out)
+    assert set(report) >= {"created", "updated", "unchanged", "possible_duplicates", "errors"}
+    assert report["created"] == 4 and all({"line", "reason"} <= set(e) for e in report["errors"])
+    code, out = run(
+        "import", str(fixtures / "linkedin_no_url.csv"), "--owner", "rec@example.org", "--json"
+    )
+    again = json.loads(out)
+    assert (again["created"], again["unchanged"]) == (0, 4)
+    code, out = run("import", str(fixtures / "not_contacts.png"), "--owner", "rec@example.org")
+    assert code == 1 and "image" in out.lower()
+    code, out = run("import", str(fixtures / "vcard40.vcf"), "--owner", "nobody@example.org")
+    assert code == 1 and "No member" in out

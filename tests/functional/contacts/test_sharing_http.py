@@ -185,3 +185,42 @@ def test_display_quota_answers_429_with_retry_after(
     ] == [200, 200, 429]
     last = client.get(f"/api/v1/cards/{ids[2]}", headers=auth(viewer_token))
     assert int(last.headers["retry-after"]) > 0 and "Try again" in last.json()["detail"]
+
+
+def test_email_optout_mails_a_confirmation_link_that_confirms(client: TestClient, db) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from sqlalchemy import select
+
+    from sharewell.contacts.models import OptOut
+    from sharewell.mail.models import MailMessage
+
+    r = client.post("/api/v1/optouts", json={"kind": "email", "identifier": "Hidden@Example.org"})
+    assert r.status_code == 202
+    message = db.scalars(
+        select(MailMessage).where(MailMessage.to_addr == "hidden@example.org")
+    ).one()
+    assert (
+        "hidden@example.org" not in message.body.split("/optout/confirm")[1]
+    )  # the link carries no address
+    token = re.search(r"/optout/confirm\?token=(\S+)", message.body).group(1)  # type: ignore[union-attr]
+    page = client.get(f"/optout/confirm?token={token}")
+    assert page.status_code == 200 and "Yes, this address is mine" in page.text
+    assert (
+        db.scalars(select(OptOut.confirmed_at)).one() is None
+    )  # opening the link confirms nothing
+    done = client.post("/optout/confirm", data={"csrf_token": csrf_from(page.text), "token": token})
+    assert done.status_code == 200 and "confirmed as yours" in done.text
+    assert db.scalars(select(OptOut.confirmed_at)).one() is not None
+    bad = client.post("/api/v1/optouts/confirm", json={"token": token[:-4] + "AAAA"})
+    assert bad.status_code == 422 and "not valid" in bad.json()["detail"]
+
+
+def test_optout_requests_are_rate_limited_per_address(client: TestClient) -> None:
+    codes = [
+        client.post(
+            "/api/v1/optouts", json={"kind": "email", "identifier": "spam-target@example.org"}
+        ).status_code
+        for _ in range(4)
+    ]
+    assert codes == [202, 202, 202, 429]

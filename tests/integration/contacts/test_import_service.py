@@ -148,3 +148,26 @@ def test_contacts_that_are_members_are_marked(db: Session, members: Members) -> 
         db.scalar(select(ContactEmail.normalized).where(ContactEmail.contact_id == contact.id))
         == known.email
     )
+
+
+def test_contacts_whose_linkedin_profile_is_a_members_are_marked(
+    db: Session, members: Members
+) -> None:
+    from sharewell.members import service as member_service
+    from sharewell.members.schemas import LinkIn, ProfileUpdate
+
+    holder, known = members.create(), members.create()
+    member_service.update_profile(
+        db,
+        known,
+        ProfileUpdate(
+            links=[LinkIn(label="LinkedIn", url="https://de.linkedin.com/in/Known-Person/")]
+        ),
+    )
+    data = (
+        b"First Name,Last Name,URL,Email Address,Company,Position,Connected On\r\n"
+        b"Known,Person,https://www.linkedin.com/in/known-person,,Acme,CTO,08 Jan 2018\r\n"
+    )
+    import_file(db, holder, data, max_bytes=10**6, secret_key=SECRET)
+    (contact,) = book(db, holder)
+    assert contact.matched_member_id == known.id

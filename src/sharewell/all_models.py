@@ -7,6 +7,7 @@ from sharewell.insights import models as insights_models
 from sharewell.jobs import models as jobs_models
 from sharewell.mail import models as mail_models
 from sharewell.members import models as members_models
+from sharewell.standing import models as standing_models
 
 __all__ = [
     "accounts_models",
@@ -15,4 +16,5 @@ __all__ = [
     "jobs_models",
     "mail_models",
     "members_models",
+    "standing_models",
 ]

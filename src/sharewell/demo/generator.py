@@ -30,6 +30,7 @@ from sharewell.members.passwords import hash_password
 from . import vocabulary as v
 from .contacts_phase import phase_contacts
 from .insights_phase import phase_insights
+from .standing_phase import phase_standing, phase_standing_impacts
 
 DEMO_DOMAIN = "demo.sharewell.example"  # .example is reserved: no demo mail reaches anyone
 MAX_MEMBERS = 2_000_000
@@ -213,11 +214,14 @@ def _zipf(k: int, s: float) -> npt.NDArray[np.float64]:
     return normalised
 
 
-# Later areas append their phases here, in dependency order.
+# Later areas add their phases here, in dependency order, before the final "standing" phase
+# (a recompute over everything generated: it must stay last).
 PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("members", phase_members),
     ("contacts", phase_contacts),
     ("insights", phase_insights),
+    ("standing-impacts", phase_standing_impacts),
+    ("standing", phase_standing),
 ]
 
 

@@ -25,6 +25,7 @@ from sharewell.api import contacts as contacts_api
 from sharewell.api import insights as insights_api
 from sharewell.api import members as members_api
 from sharewell.api import sharing as sharing_api
+from sharewell.api import standing as standing_api
 from sharewell.api.problems import problem
 from sharewell.config import Settings, get_settings
 from sharewell.db import engine_for, make_session_factory
@@ -37,6 +38,7 @@ from sharewell.web import errors as web_errors
 from sharewell.web import insights as web_insights
 from sharewell.web import routes as web_routes
 from sharewell.web import sharing as web_sharing
+from sharewell.web import standing as web_standing
 from sharewell.web.session import SignInRequired
 
 log = logging.getLogger("sharewell")
@@ -164,7 +166,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(sharing_api.router, prefix="/api/v1")  # before /contacts/{id}
     app.include_router(contacts_api.router, prefix="/api/v1")
     app.include_router(insights_api.router, prefix="/api/v1")
+    app.include_router(standing_api.router, prefix="/api/v1")
+    app.include_router(standing_api.admin, prefix="/api/v1")
     app.include_router(web_insights.router)
+    app.include_router(web_standing.router)
     app.include_router(web_routes.router)
     app.include_router(web_accounts.router)
     app.include_router(web_sharing.router)  # before /contacts/{id}

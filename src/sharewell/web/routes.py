@@ -12,6 +12,7 @@ from sharewell.contacts import sharing
 from sharewell.deps import SessionDep, SettingsDep
 from sharewell.errors import SharewellError
 from sharewell.members import queries, service
+from sharewell.standing import queries as standing_queries
 from sharewell.web import forms
 from sharewell.web import session as web_session
 from sharewell.web.session import SignedInMember, WebMember
@@ -70,7 +71,12 @@ def members(
     request: Request, me: WebMember, session: SessionDep, cursor: str | None = None
 ) -> Response:
     page = queries.list_members(session, limit=PAGE, cursor=cursor)
-    return render(request, "members.html", {"page": page, "title": "Members", "base": "/members"})
+    standing = standing_queries.briefs_by_handle(session, [m.handle for m in page.items])
+    return render(
+        request,
+        "members.html",
+        {"page": page, "title": "Members", "base": "/members", "standing": standing},
+    )
 
 
 @router.get("/members/{handle}")
@@ -84,7 +90,17 @@ def profile(
         sharing.record_displays(
             session, me, [(member.id, None)] * min(len(knows), 1), "aggregate", settings
         )
-    return render(request, "profile.html", {"profile": queries.profile_of(member), "knows": knows})
+    from sharewell.web.standing import profile_context
+
+    return render(
+        request,
+        "profile.html",
+        {
+            "profile": queries.profile_of(member),
+            "knows": knows,
+            **profile_context(session, settings, member, me),
+        },
+    )
 
 
 @router.get("/topics")
@@ -101,11 +117,15 @@ def topic(
 ) -> Response:
     info = queries.get_topic(session, slug)
     page = queries.list_members(session, limit=PAGE, cursor=cursor, topic=slug)
+    standing = standing_queries.briefs_by_handle(session, [m.handle for m in page.items])
     return render(
         request,
         "members.html",
-        {"page": page, "topic": info, "title": info.label, "base": f"/topics/{slug}"},
-    )
+        {
+            "page": page, "topic": info, "title": info.label, "base": f"/topics/{slug}",
+            "standing": standing,
+        },
+    )  # fmt: skip
 
 
 # --- settings ---------------------------------------------------------------------------------

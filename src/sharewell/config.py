@@ -129,7 +129,7 @@ class Settings(BaseSettings):
         365.0, gt=0, description="An impact's weight halves every this many days."
     )
     standing_recompute_minutes: int = Field(
-        60, ge=0, description="Recompute standing this often (0: only `sharewell standing recompute`)."
+        60, ge=0, description="Recompute standing this often (0: only on demand, from the CLI)."
     )
     standing_topic_min_impacts: int = Field(
         5, ge=1, description="A topic gets a leaderboard once this many impacts carry it."

@@ -48,9 +48,7 @@ def topic_boards(session: SessionDep) -> list[TopicBoardOut]:
 @router.get("/me/standing", response_model=MyStandingOut)
 def my_standing(member: CurrentMember, session: SessionDep, settings: SettingsDep) -> MyStandingOut:
     """Your standing, explained in words, with its history."""
-    return queries.my_standing(
-        session, member, days=settings.standing_history_days, now=utcnow()
-    )
+    return queries.my_standing(session, member, days=settings.standing_history_days, now=utcnow())
 
 
 @router.get("/members/{handle}/standing", response_model=StandingOut)

@@ -108,7 +108,9 @@ def phase_standing_impacts(ctx: DemoContext) -> None:
             })  # fmt: skip
             if is_accepted:
                 accepted += 1
-                peers = rng.choice(pool, size=int(min(pool.size, rng.integers(0, 4))), replace=False)
+                peers = rng.choice(
+                    pool, size=int(min(pool.size, rng.integers(0, 4))), replace=False
+                )
                 useful = sorted({int(x) for x in peers.tolist()} - {who})
                 for r in useful:
                     reactions.append({

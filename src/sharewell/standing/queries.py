@@ -7,8 +7,9 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from sharewell.errors import NotFound
@@ -123,7 +124,11 @@ def briefs(session: Session, member_ids: list[int]) -> dict[int, StandingBrief]:
 
 
 def briefs_by_handle(session: Session, handles: list[str]) -> dict[str, StandingBrief]:
-    ids = dict(session.execute(select(Member.handle, Member.id).where(Member.handle.in_(handles))).tuples().all())
+    ids = dict(
+        session.execute(select(Member.handle, Member.id).where(Member.handle.in_(handles)))
+        .tuples()
+        .all()
+    )
     by_id = briefs(session, list(ids.values()))
     return {handle: by_id[member_id] for handle, member_id in ids.items()}
 
@@ -145,8 +150,7 @@ def member_standing(session: Session, member: Member) -> StandingOut:
         members=run.members if run else 0,
         computed_at=run.finished_at if run else None,
         topics=[
-            TopicRankOut(slug=s, label=lbl, rank=r, share=sc, go_to=g)
-            for s, lbl, r, sc, g in rows
+            TopicRankOut(slug=s, label=lbl, rank=r, share=sc, go_to=g) for s, lbl, r, sc, g in rows
         ],
     )
 
@@ -169,9 +173,7 @@ def explanation(session: Session, member: Member) -> ExplanationOut:
     return ExplanationOut(text=text, parts=parts, is_seed=is_seed)
 
 
-def history(
-    session: Session, member_id: int, *, days: int, now: datetime
-) -> list[HistoryPointOut]:
+def history(session: Session, member_id: int, *, days: int, now: datetime) -> list[HistoryPointOut]:
     since = (now - timedelta(days=days)).date()
     rows = session.scalars(
         select(StandingHistory)
@@ -204,6 +206,7 @@ def leaderboard(
 ) -> Page[LeaderOut]:
     """Overall (or one topic's) leaders by rank; the cursor is (rank, member id)."""
     after = decode_cursor(cursor, arity=2)
+    query: Select[tuple[int, int, float, Any, Member]]
     if topic is None:
         query = (
             select(StandingScore.rank, StandingScore.member_id, StandingScore.score,
@@ -250,7 +253,9 @@ def leaderboard(
                 go_to=bool(go_to_overall.get(member_id)) if topic is None else bool(extra),
             )
         )  # fmt: skip
-    next_cursor = encode_cursor(rows[limit - 1][0], rows[limit - 1][1]) if len(rows) > limit else None
+    next_cursor = (
+        encode_cursor(rows[limit - 1][0], rows[limit - 1][1]) if len(rows) > limit else None
+    )
     return Page(items=items, next_cursor=next_cursor)
 
 

@@ -601,7 +601,8 @@ def contributions_by_kind(
     s = np.asarray(standing, dtype=np.float64)
     regarded_node = np.asarray(well_regarded, dtype=bool)
     n, k = graph.n, len(KIND_ORDER)
-    empty = KindShares(*(np.zeros(0, np.int64) for _ in range(4)), np.zeros(0))
+    none = np.zeros(0, np.int64)
+    empty = KindShares(none, none, none, none, np.zeros(0, dtype=np.float64))
     if graph.sources.size == 0:
         return empty
     out_w = np.bincount(graph.sources, weights=graph.weights, minlength=n)
@@ -620,7 +621,7 @@ def contributions_by_kind(
         kinds=(groups % k).astype(np.int64),
         people=people.astype(np.int64),
         regarded=np.rint(regarded).astype(np.int64),
-        amount=total,
+        amount=np.asarray(total, dtype=np.float64),
     )
 
 
@@ -669,7 +670,9 @@ def _clause(part: KindPart) -> str:
         elif part.regarded == part.people:
             text += ", all well regarded" if part.people > 2 else ", both well regarded"
         else:
-            text += f", {part.regarded:,} of whom {'is' if part.regarded == 1 else 'are'} well regarded"
+            text += (
+                f", {part.regarded:,} of whom {'is' if part.regarded == 1 else 'are'} well regarded"
+            )
     return text
 
 

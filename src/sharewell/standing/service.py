@@ -143,9 +143,7 @@ def recompute(
         session.execute(delete(table))
     scored = topics = 0
     if n:
-        scores = rules.compute_standing(
-            graph.sources, graph.targets, graph.weights, n, seed_nodes
-        )
+        scores = rules.compute_standing(graph.sources, graph.targets, graph.weights, n, seed_nodes)
         is_seed = np.zeros(n, dtype=bool)
         is_seed[seed_nodes] = True
         # First pass for "well regarded" (top 10 % of the trust itself), then what each member

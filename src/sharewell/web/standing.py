@@ -120,9 +120,7 @@ def admin_add_seed(
         session.rollback()
         return _admin_page(request, session, exc.status, seed_error=exc.detail, who=who)
     response = _redirect("/admin/standing")
-    web_session.flash(
-        response, settings, f"@{member.handle} is a seed from the next recompute."
-    )
+    web_session.flash(response, settings, f"@{member.handle} is a seed from the next recompute.")
     return response
 
 

@@ -41,13 +41,17 @@ def _recompute(db: Session, settings: Settings) -> None:
 def test_leaderboards_profile_badge_and_explanation(
     client: TestClient, members: Members, db: Session, settings: Settings
 ) -> None:
-    admin, expert, reader = _world(client, members, db)
+    _admin, expert, _reader = _world(client, members, db)
     _recompute(db, settings)
 
     board = client.get("/api/v1/standing/leaderboard").json()
     assert board["items"][0]["handle"] == expert.handle and board["items"][0]["rank"] == 1
     topic_board = client.get("/api/v1/standing/leaderboard?topic=spark").json()
-    assert topic_board["items"][0] == {**topic_board["items"][0], "handle": expert.handle, "go_to": True}
+    assert topic_board["items"][0] == {
+        **topic_board["items"][0],
+        "handle": expert.handle,
+        "go_to": True,
+    }
     assert [t["slug"] for t in client.get("/api/v1/standing/topics").json()] == ["spark"]
     assert client.get("/api/v1/standing/leaderboard?topic=nope").status_code == 404
     assert client.get("/api/v1/standing/leaderboard?cursor=bad").status_code == 422
@@ -90,15 +94,30 @@ def test_admin_seeds_page_and_api(
 ) -> None:
     admin, expert, reader = _world(client, members, db)
     token = members.token(admin)
-    assert client.get("/api/v1/admin/standing/seeds", headers=auth(members.token(reader))).status_code == 403
-    r = client.post("/api/v1/admin/standing/seeds", json={"who": reader.handle}, headers=auth(token))
+    assert (
+        client.get("/api/v1/admin/standing/seeds", headers=auth(members.token(reader))).status_code
+        == 403
+    )
+    r = client.post(
+        "/api/v1/admin/standing/seeds", json={"who": reader.handle}, headers=auth(token)
+    )
     assert r.status_code == 201 and {s["handle"] for s in r.json()} == {admin.handle, reader.handle}
-    r = client.post("/api/v1/admin/standing/seeds", json={"who": "nobody-here"}, headers=auth(token))
+    r = client.post(
+        "/api/v1/admin/standing/seeds", json={"who": "nobody-here"}, headers=auth(token)
+    )
     assert r.status_code == 404
     r = client.post("/api/v1/admin/standing/recompute", headers=auth(token))
     assert r.status_code == 200 and r.json()["seeds"] == 2 and r.json()["trigger"] == "admin"
-    assert client.get("/api/v1/admin/standing/runs", headers=auth(token)).json()[0]["id"] == r.json()["id"]
-    assert client.delete(f"/api/v1/admin/standing/seeds/{reader.handle}", headers=auth(token)).status_code == 204
+    assert (
+        client.get("/api/v1/admin/standing/runs", headers=auth(token)).json()[0]["id"]
+        == r.json()["id"]
+    )
+    assert (
+        client.delete(
+            f"/api/v1/admin/standing/seeds/{reader.handle}", headers=auth(token)
+        ).status_code
+        == 204
+    )
 
     web_sign_in(client, admin.email)
     page = client.get("/admin/standing")
@@ -124,7 +143,9 @@ def test_admin_seeds_page_and_api(
     )
     assert r.status_code == 303
     r = client.post(
-        "/admin/standing/recompute", data={"csrf_token": csrf_from(page.text)}, follow_redirects=False
+        "/admin/standing/recompute",
+        data={"csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
     )
     assert r.status_code == 303
     assert "admin" in client.get("/admin/standing").text

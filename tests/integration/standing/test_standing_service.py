@@ -35,7 +35,9 @@ def _topic(db: Session, label: str) -> Topic:
     return topic
 
 
-def _insight(db: Session, author: Member, topic: Topic | None = None, kind: str = "insight") -> Insight:
+def _insight(
+    db: Session, author: Member, topic: Topic | None = None, kind: str = "insight"
+) -> Insight:
     n = next(_ids)
     insight = Insight(
         public_id=f"t{n:x}x{author.id}"[:16], author_id=author.id, kind=kind, title=f"i{n}",
@@ -166,7 +168,9 @@ def test_seeds_are_honoured(db: Session, members: Members, settings: Settings) -
     assert b_admin.id in service.seed_member_ids(db)
 
 
-def test_without_seeds_the_default_is_used(db: Session, members: Members, settings: Settings) -> None:
+def test_without_seeds_the_default_is_used(
+    db: Session, members: Members, settings: Settings
+) -> None:
     giver, taker = members.create(), members.create()
     _react(db, taker, _insight(db, giver), "useful")
     run = service.recompute(db, settings, NOW)
@@ -177,7 +181,7 @@ def test_without_seeds_the_default_is_used(db: Session, members: Members, settin
 def test_a_ring_trading_only_among_itself_at_most_doubles(
     db: Session, members: Members, settings: Settings
 ) -> None:
-    admin, people, _ = _network(db, members, size=16)
+    _admin, people, _ = _network(db, members, size=16)
     ring = people[4:10]
     ids = [m.id for m in ring]
     service.recompute(db, settings, NOW)
@@ -197,7 +201,7 @@ def test_a_ring_trading_only_among_itself_at_most_doubles(
 def test_a_new_account_starts_at_zero_and_suspended_members_are_left_out(
     db: Session, members: Members, settings: Settings
 ) -> None:
-    admin, people, _ = _network(db, members)
+    _admin, people, _ = _network(db, members)
     newcomer = members.create("Newcomer")
     for m in people[:5]:  # benefiting from others gives nothing to the newcomer
         _react(db, newcomer, _insight(db, m), "acted_on")

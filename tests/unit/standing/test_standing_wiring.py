@@ -59,7 +59,9 @@ def test_an_unknown_kind_is_a_programming_error() -> None:
 
 
 def test_future_impacts_count_as_new() -> None:
-    graph = build_impact_graph([Impact(1, 2, "answer_accepted", NOW + timedelta(days=3))], [1, 2], NOW)
+    graph = build_impact_graph(
+        [Impact(1, 2, "answer_accepted", NOW + timedelta(days=3))], [1, 2], NOW
+    )
     assert graph.weights.tolist() == [1.0]
 
 

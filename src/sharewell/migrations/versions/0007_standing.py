@@ -11,7 +11,6 @@ from alembic import op
 
 import sharewell.db
 
-
 revision: str = "0007_standing"
 down_revision: str | Sequence[str] | None = "0004_contacts"
 branch_labels: str | Sequence[str] | None = None

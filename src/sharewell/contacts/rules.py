@@ -169,7 +169,9 @@ def fold_text(text: str) -> str:
     Combining marks are dropped only after Latin letters: in Devanagari, Arabic or Cyrillic
     (й ≠ и) they carry meaning, and stripping them would merge different names.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_EXTRA))
+    # NFKD first as well: compatibility forms such as "𝙰" only casefold once decomposed.
+    compatible = unicodedata.normalize("NFKD", text).casefold()
+    decomposed = unicodedata.normalize("NFKD", compatible.translate(_FOLD_EXTRA))
     out: list[str] = []
     prev_latin = False
     for ch in decomposed:

@@ -174,17 +174,16 @@ def fold_text(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", compatible.translate(_FOLD_EXTRA))
     out: list[str] = []
     prev_latin = False
+    prev_dropped = False  # the base was turned into a space: its marks go with it
     for ch in decomposed:
         if unicodedata.combining(ch):
-            if not prev_latin:
+            if not prev_latin and not prev_dropped:
                 out.append(ch)
             continue
         prev_latin = _is_latin(ch)
         # Spacing marks (category Mc, e.g. Devanagari vowel signs) are part of the word.
-        if ch.isalnum() or unicodedata.category(ch)[0] == "M":
-            out.append(ch)
-        else:
-            out.append(" ")
+        prev_dropped = not (ch.isalnum() or unicodedata.category(ch)[0] == "M")
+        out.append(" " if prev_dropped else ch)
     return " ".join(unicodedata.normalize("NFC", "".join(out)).split())
 
 

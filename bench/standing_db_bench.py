@@ -74,7 +74,9 @@ def main() -> None:
         "recompute_s": [round(r["total_s"], 2) for r in runs],
         "recompute_median_s": round(statistics.median(r["total_s"] for r in runs), 2),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        ),
         "date": time.strftime("%Y-%m-%d"),
     }
     engine.dispose()

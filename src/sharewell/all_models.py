@@ -11,6 +11,7 @@ from sharewell.mail import models as mail_models
 from sharewell.members import models as members_models
 from sharewell.network import models as network_models
 from sharewell.network import terms as network_terms
+from sharewell.standing import models as standing_models
 
 __all__ = [
     "accounts_models",
@@ -22,4 +23,5 @@ __all__ = [
     "members_models",
     "network_models",
     "network_terms",
+    "standing_models",
 ]

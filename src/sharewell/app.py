@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sharewell import __version__, metrics
@@ -27,6 +27,7 @@ from sharewell.api import ledger as ledger_api
 from sharewell.api import members as members_api
 from sharewell.api import network as network_api
 from sharewell.api import sharing as sharing_api
+from sharewell.api import standing as standing_api
 from sharewell.api.problems import problem
 from sharewell.config import Settings, get_settings
 from sharewell.db import engine_for, make_session_factory
@@ -42,6 +43,7 @@ from sharewell.web import ledger as web_ledger
 from sharewell.web import network as web_network
 from sharewell.web import routes as web_routes
 from sharewell.web import sharing as web_sharing
+from sharewell.web import standing as web_standing
 from sharewell.web.session import SignInRequired
 
 log = logging.getLogger("sharewell")
@@ -189,8 +191,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(sharing_api.router, prefix="/api/v1")  # before /contacts/{id}
     app.include_router(contacts_api.router, prefix="/api/v1")
     app.include_router(insights_api.router, prefix="/api/v1")
+    app.include_router(standing_api.router, prefix="/api/v1")
+    app.include_router(standing_api.admin, prefix="/api/v1")
     app.include_router(web_insights.router)
     app.include_router(network_api.router, prefix="/api/v1")
+    app.include_router(web_standing.router)
     app.include_router(web_routes.router)
     app.include_router(web_accounts.router)
     app.include_router(web_sharing.router)  # before /contacts/{id}
@@ -214,8 +219,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     def healthz() -> JSONResponse:
         """Liveness and database reachability."""
         try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            # A raw DBAPI read: no transaction, so it never waits for SQLite's write lock.
+            raw = engine.raw_connection()
+            try:
+                raw.cursor().execute("SELECT 1")
+            finally:
+                raw.close()
         except Exception:  # any driver error means "not healthy", never a 500
             log.exception("health check failed")
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)

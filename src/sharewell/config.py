@@ -182,6 +182,23 @@ class Settings(BaseSettings):
             )
         return self
 
+    # --- standing --------------------------------------------------------------------------
+    standing_half_life_days: float = Field(
+        365.0, gt=0, description="An impact's weight halves every this many days."
+    )
+    standing_recompute_minutes: int = Field(
+        60, ge=0, description="Recompute standing this often (0: only on demand, from the CLI)."
+    )
+    standing_topic_min_impacts: int = Field(
+        5, ge=1, description="A topic gets a leaderboard once this many impacts carry it."
+    )
+    standing_go_to_top: int = Field(
+        3, ge=0, le=100, description="How many leaders of a topic get its go-to badge (0: none)."
+    )
+    standing_history_days: int = Field(
+        365, ge=1, le=3650, description="Days of standing history kept for the chart."
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.env == "production" and (

@@ -29,6 +29,9 @@ mail_app = typer.Typer(help="Outgoing mail: the outbox and the queue.", no_args_
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 admin_app = typer.Typer(help="Site administration: who may join.", no_args_is_help=True)
 oidc_app = typer.Typer(help="Sign-in providers (OpenID Connect).", no_args_is_help=True)
+standing_app = typer.Typer(help="Standing: recompute, seeds, explanations.", no_args_is_help=True)
+seed_app = typer.Typer(help="Seeds of the trust computation.", no_args_is_help=True)
+standing_app.add_typer(seed_app, name="seed")
 app.add_typer(db_app, name="db")
 network_app = typer.Typer(help="The network's graph index.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -39,6 +42,7 @@ app.add_typer(oidc_app, name="oidc")
 ledger_app = typer.Typer(help="The ledger's jobs and books.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(network_app, name="network")
+app.add_typer(standing_app, name="standing")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -661,6 +665,113 @@ def network_rebuild(
     if snapshot:
         path = index.save(snapshot_dir(settings))
         console.print(f"Snapshot written to {path}; workers load it at start.")
+
+
+# --- standing ---------------------------------------------------------------------------------
+
+
+@standing_app.command("recompute")
+def standing_recompute() -> None:
+    """Recompute standing now from every impact source (one transaction)."""
+    from sharewell.db import utcnow
+    from sharewell.standing import service
+
+    settings = get_settings()
+    try:
+        with session_scope(_factory()) as session:
+            summary = service.recompute(session, settings, utcnow(), trigger="cli")
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"Standing recomputed: {summary.describe()}", markup=False, highlight=False)
+    if summary.dropped.get("self") or summary.dropped.get("inactive"):
+        console.print(
+            f"  left out: {summary.dropped.get('self', 0)} self-impacts, "
+            f"{summary.dropped.get('inactive', 0)} touching suspended members",
+            markup=False, highlight=False,
+        )  # fmt: skip
+    if summary.default_seeds:
+        console.print(
+            "  no administrators or marked seeds: the documented default seeds were used "
+            "(add some with `sharewell standing seed add`)",
+            markup=False, highlight=False,
+        )  # fmt: skip
+
+
+@seed_app.command("add")
+def standing_seed_add(who: Annotated[str, typer.Argument(help="Email address or handle.")]) -> None:
+    """Mark a member as a seed (pre-trusted) of the standing computation."""
+    from sharewell.standing import service
+
+    try:
+        with session_scope(_factory()) as session:
+            handle = service.add_seed(session, who).handle
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"@{handle} is a seed; it counts from the next recompute.")
+
+
+@seed_app.command("remove")
+def standing_seed_remove(
+    who: Annotated[str, typer.Argument(help="Email address or handle.")],
+) -> None:
+    """Unmark a seed (administrators stay seeds while they are administrators)."""
+    from sharewell.standing import service
+
+    try:
+        with session_scope(_factory()) as session:
+            member, was = service.remove_seed(session, who)
+            handle, admin = member.handle, member.is_admin
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    if not was:
+        console.print(f"@{handle} was not marked as a seed.")
+    else:
+        console.print(f"@{handle} is no longer marked as a seed.")
+    if admin:
+        console.print(f"@{handle} is an administrator, and administrators are always seeds.")
+
+
+@seed_app.command("list")
+def standing_seed_list() -> None:
+    """The seeds: administrators and members marked as seeds."""
+    from sharewell.standing import queries
+
+    with session_scope(_factory()) as session:
+        seeds = queries.seeds(session)
+    if not seeds:
+        console.print("No seeds: recomputes use the documented default (see docs/standing.md).")
+    for s in seeds:
+        why = ", ".join(w for w, on in (("administrator", s.admin), ("marked", s.marked)) if on)
+        console.print(f"@{s.handle:<28} {s.display_name}  ({why})", markup=False, highlight=False)
+
+
+@standing_app.command("show")
+def standing_show(who: Annotated[str, typer.Argument(help="Email address or handle.")]) -> None:
+    """A member's standing, rank, go-to topics and the explanation in words."""
+    from sharewell.db import utcnow
+    from sharewell.members.service import find_member
+    from sharewell.standing import queries
+
+    settings = get_settings()
+    try:
+        with session_scope(_factory()) as session:
+            member = find_member(session, who)
+            info = queries.my_standing(
+                session, member, days=settings.standing_history_days, now=utcnow()
+            )
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    if info.rank is None:
+        console.print(f"@{info.handle}: no standing yet.", markup=False)
+    else:
+        console.print(
+            f"@{info.handle}: rank {info.rank:,} of {info.members:,} (top {info.top_percent} %), "
+            f"level {info.level:.2f} (1.00 = average), score {info.score:.6f}",
+            markup=False, highlight=False,
+        )  # fmt: skip
+    if info.go_to:
+        console.print("go-to for: " + ", ".join(t.label for t in info.go_to), markup=False)
+    console.print(info.explanation.text, markup=False, highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -169,20 +169,21 @@ def fold_text(text: str) -> str:
     Combining marks are dropped only after Latin letters: in Devanagari, Arabic or Cyrillic
     (й ≠ и) they carry meaning, and stripping them would merge different names.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_EXTRA))
+    # NFKD first as well: compatibility forms such as "𝙰" only casefold once decomposed.
+    compatible = unicodedata.normalize("NFKD", text).casefold()
+    decomposed = unicodedata.normalize("NFKD", compatible.translate(_FOLD_EXTRA))
     out: list[str] = []
     prev_latin = False
+    prev_dropped = False  # the base was turned into a space: its marks go with it
     for ch in decomposed:
         if unicodedata.combining(ch):
-            if not prev_latin:
+            if not prev_latin and not prev_dropped:
                 out.append(ch)
             continue
         prev_latin = _is_latin(ch)
         # Spacing marks (category Mc, e.g. Devanagari vowel signs) are part of the word.
-        if ch.isalnum() or unicodedata.category(ch)[0] == "M":
-            out.append(ch)
-        else:
-            out.append(" ")
+        prev_dropped = not (ch.isalnum() or unicodedata.category(ch)[0] == "M")
+        out.append(" " if prev_dropped else ch)
     return " ".join(unicodedata.normalize("NFC", "".join(out)).split())
 
 

@@ -33,6 +33,7 @@ from .contacts_phase import phase_contacts
 from .insights_phase import phase_insights
 from .ledger_phase import phase_ledger
 from .network_phase import phase_connections, phase_member_terms
+from .standing_phase import phase_standing, phase_standing_impacts
 
 DEMO_DOMAIN = "demo.sharewell.example"  # .example is reserved: no demo mail reaches anyone
 MAX_MEMBERS = 2_000_000
@@ -216,7 +217,8 @@ def _zipf(k: int, s: float) -> npt.NDArray[np.float64]:
     return normalised
 
 
-# Later areas append their phases here, in dependency order.
+# Later areas add their phases here, in dependency order, before the final "standing" phase
+# (a recompute over everything generated: it must stay last).
 PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("members", phase_members),
     ("member_terms", phase_member_terms),
@@ -224,6 +226,8 @@ PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("connections", phase_connections),
     ("insights", phase_insights),
     ("ledger", phase_ledger),
+    ("standing-impacts", phase_standing_impacts),
+    ("standing", phase_standing),
 ]
 
 

@@ -17,10 +17,11 @@ guarantees (ring bound ``1 / (1 - a)``, Sybil share bounded by attack-edge flow)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -429,3 +430,292 @@ def explain_contributions(
         )
         for i in order
     ]
+
+
+# --- the impact graph as the database side hands it over (still pure) -------------------------
+
+
+class Impact(NamedTuple):
+    """One confirmed impact, as an impact source reports it.
+
+    ``beneficiary_id`` benefited from ``giver_id`` (member ids); ``kind`` is a key of
+    :data:`IMPACT_KIND_WEIGHTS`; ``at`` when it was confirmed (timezone-aware UTC);
+    ``topic_ids`` the topics of what was given; ``attested`` when only one end confirmed it
+    (counted at :data:`ATTESTED_FACTOR`); ``ref`` a short reference such as ``"reaction:12"``
+    for logs and debugging (never shown to members).
+    """
+
+    beneficiary_id: int
+    giver_id: int
+    kind: str
+    at: datetime
+    topic_ids: tuple[int, ...] = ()
+    attested: bool = False
+    ref: str = ""
+
+
+KIND_ORDER: tuple[str, ...] = tuple(IMPACT_KIND_WEIGHTS)
+"""Kinds in a fixed order: ``ImpactGraph.kinds`` holds indexes into this tuple."""
+
+IMPACT_HORIZON_HALF_LIVES = 10
+"""Impacts older than this many half-lives weigh under 0.1 % and are not read at all."""
+
+
+@dataclass(frozen=True)
+class ImpactGraph:
+    """Edge arrays ready for :func:`compute_standing`, with the node order they use.
+
+    ``member_ids[i]`` is the member at node ``i`` (sorted). Edge ``j`` goes from
+    ``sources[j]`` (who benefited) to ``targets[j]`` (who gave) with the decayed ``weights[j]``
+    and kind ``KIND_ORDER[kinds[j]]``; ``(edge_index[k], edge_topic[k])`` says edge
+    ``edge_index[k]`` carries topic ``edge_topic[k]``. ``dropped`` counts the impacts left out,
+    by reason (``self``, ``inactive``).
+    """
+
+    member_ids: IntArray
+    sources: IntArray
+    targets: IntArray
+    weights: FloatArray
+    kinds: IntArray
+    edge_index: IntArray
+    edge_topic: IntArray
+    dropped: Mapping[str, int]
+
+    @property
+    def n(self) -> int:
+        return int(self.member_ids.size)
+
+    def nodes_of(self, member_ids: ArrayLike) -> IntArray:
+        """Node index of each member id, ``-1`` for members not in the graph."""
+        ids = np.asarray(member_ids, dtype=np.int64)
+        if self.n == 0:
+            return np.full(ids.shape, -1, dtype=np.int64)
+        pos = np.clip(np.searchsorted(self.member_ids, ids), 0, self.n - 1)
+        return np.where(self.member_ids[pos] == ids, pos, -1).astype(np.int64)
+
+
+def build_impact_graph(
+    impacts: Iterable[Impact],
+    member_ids: ArrayLike,
+    now: datetime,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+) -> ImpactGraph:
+    """Turn impacts into weighted edges over the given (active) members.
+
+    The rules: an impact counts once, from beneficiary to giver, weighted by its kind
+    (:func:`impact_weight`, attested at the reduced factor) and decayed by age
+    (:func:`decay_weights`). Self-impacts are dropped, and so is any impact with an end outside
+    ``member_ids`` (suspended or deleted members). An unknown kind is a programming error in a
+    source and raises ``ValueError``. Only the impact itself is an input: nothing about the
+    members (titles, seniority, followers, how much they post) is looked at.
+    """
+    ids = np.unique(np.asarray(member_ids, dtype=np.int64))
+    node_of = {int(m): i for i, m in enumerate(ids.tolist())}
+    kind_index = {k: i for i, k in enumerate(KIND_ORDER)}
+    src: list[int] = []
+    dst: list[int] = []
+    kinds: list[int] = []
+    ages: list[float] = []
+    attested: list[bool] = []
+    t_edge: list[int] = []
+    t_topic: list[int] = []
+    dropped = {"self": 0, "inactive": 0}
+    for impact in impacts:
+        k = kind_index.get(impact.kind)
+        if k is None:
+            raise ValueError(f"unknown impact kind {impact.kind!r} (from {impact.ref or '?'})")
+        if impact.beneficiary_id == impact.giver_id:
+            dropped["self"] += 1
+            continue
+        u = node_of.get(impact.beneficiary_id)
+        v = node_of.get(impact.giver_id)
+        if u is None or v is None:
+            dropped["inactive"] += 1
+            continue
+        j = len(src)
+        src.append(u)
+        dst.append(v)
+        kinds.append(k)
+        ages.append((now - impact.at).total_seconds() / 86400.0)
+        attested.append(bool(impact.attested))
+        for topic in impact.topic_ids:
+            t_edge.append(j)
+            t_topic.append(int(topic))
+    kind_arr = np.asarray(kinds, dtype=np.int64)
+    base = np.asarray([IMPACT_KIND_WEIGHTS[k] for k in KIND_ORDER], dtype=np.float64)
+    weights = base[kind_arr] if kind_arr.size else np.zeros(0)
+    weights = weights * np.where(np.asarray(attested, dtype=bool), ATTESTED_FACTOR, 1.0)
+    weights = weights * decay_weights(np.asarray(ages, dtype=np.float64), half_life_days)
+    return ImpactGraph(
+        member_ids=ids,
+        sources=np.asarray(src, dtype=np.int64),
+        targets=np.asarray(dst, dtype=np.int64),
+        weights=np.asarray(weights, dtype=np.float64),
+        kinds=kind_arr,
+        edge_index=np.asarray(t_edge, dtype=np.int64),
+        edge_topic=np.asarray(t_topic, dtype=np.int64),
+        dropped=MappingProxyType(dropped),
+    )
+
+
+def rank_scores(scores: ArrayLike) -> tuple[IntArray, FloatArray]:
+    """Competition rank (1 = highest; ties share a rank) and percentile (the percentage of
+    members with a strictly lower score) of every score."""
+    s = np.asarray(scores, dtype=np.float64)
+    if s.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0)
+    ordered = np.sort(s)
+    below = np.searchsorted(ordered, s, side="left")
+    not_above = np.searchsorted(ordered, s, side="right")
+    rank = 1 + (s.size - not_above)
+    return rank.astype(np.int64), 100.0 * below / s.size
+
+
+@dataclass(frozen=True)
+class KindShares:
+    """What each (giver, kind) pair contributed, over the whole graph, as parallel arrays:
+    ``amount`` is the standing that reached ``node`` through impacts of ``kind`` (the same
+    ``a * s[u] * P[u, node]`` as :func:`explain_contributions`, split by kind), from ``people``
+    distinct beneficiaries of whom ``regarded`` are well regarded."""
+
+    nodes: IntArray
+    kinds: IntArray
+    people: IntArray
+    regarded: IntArray
+    amount: FloatArray
+
+
+def contributions_by_kind(
+    graph: ImpactGraph,
+    standing: ArrayLike,
+    well_regarded: ArrayLike,
+    *,
+    damping: float = DEFAULT_DAMPING,
+) -> KindShares:
+    """For every member and impact kind at once, how much standing arrived that way.
+
+    Vectorised twin of :func:`explain_contributions` (which looks at one node): edge ``e``
+    from ``u`` carries ``a * s[u] * w_e / sum_x w(u, x)``; amounts are summed per (giver,
+    kind) and distinct beneficiaries counted. ``well_regarded`` is a boolean per node.
+    """
+    s = np.asarray(standing, dtype=np.float64)
+    regarded_node = np.asarray(well_regarded, dtype=bool)
+    n, k = graph.n, len(KIND_ORDER)
+    none = np.zeros(0, np.int64)
+    empty = KindShares(none, none, none, none, np.zeros(0, dtype=np.float64))
+    if graph.sources.size == 0:
+        return empty
+    out_w = np.bincount(graph.sources, weights=graph.weights, minlength=n)
+    amount = damping * s[graph.sources] * graph.weights / out_w[graph.sources]
+    group = graph.targets * k + graph.kinds
+    groups, inverse = np.unique(group, return_inverse=True)
+    total = np.bincount(inverse, weights=amount, minlength=groups.size)
+    triple = np.unique(inverse.astype(np.int64) * n + graph.sources)
+    triple_group = triple // n
+    people = np.bincount(triple_group, minlength=groups.size)
+    regarded = np.bincount(
+        triple_group, weights=regarded_node[triple % n].astype(np.float64), minlength=groups.size
+    )
+    return KindShares(
+        nodes=(groups // k).astype(np.int64),
+        kinds=(groups % k).astype(np.int64),
+        people=people.astype(np.int64),
+        regarded=np.rint(regarded).astype(np.int64),
+        amount=np.asarray(total, dtype=np.float64),
+    )
+
+
+# --- words ------------------------------------------------------------------------------------
+
+KIND_PHRASES: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {  # (one person ..., several people ...)
+        "intro_accepted": (
+            "accepted an introduction you helped make",
+            "accepted introductions you helped make",
+        ),
+        "outcome_met": ("met someone through you", "met someone through you"),
+        "outcome_advice": ("got advice through you", "got advice through you"),
+        "outcome_deal": ("closed a deal through you", "closed deals through you"),
+        "outcome_hire": ("hired or got hired through you", "hired or got hired through you"),
+        "insight_useful": ("marked your insights useful", "marked your insights useful"),
+        "insight_acted_on": ("acted on your insights", "acted on your insights"),
+        "answer_accepted": ("accepted your answer", "accepted your answers"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class KindPart:
+    kind: str
+    people: int
+    regarded: int
+    fraction: float  # of the member's standing
+
+
+def _people(n: int) -> str:
+    return "1 person" if n == 1 else f"{n:,} people"
+
+
+def _percent(fraction: float) -> str:
+    value = round(100 * fraction)
+    return "less than 1 %" if value < 1 else f"{value} %"
+
+
+def _clause(part: KindPart) -> str:
+    one, many = KIND_PHRASES.get(part.kind, (part.kind, part.kind))
+    text = f"{_people(part.people)} who {one if part.people == 1 else many}"
+    if part.regarded:
+        if part.people == 1:
+            text += ", who is well regarded"
+        elif part.regarded == part.people:
+            text += ", all well regarded" if part.people > 2 else ", both well regarded"
+        else:
+            text += (
+                f", {part.regarded:,} of whom {'is' if part.regarded == 1 else 'are'} well regarded"
+            )
+    return text
+
+
+SEED_NOTE = (
+    "As a seed, you also pass on trust that the administrators lent you; that trust is not "
+    "counted in your standing."
+)
+NO_STANDING = (
+    "You have no standing yet. It grows when people confirm that something you gave helped "
+    "them: they mark your insight useful or act on it, accept your answer, or accept an "
+    "introduction you made."
+)
+
+
+def describe_standing(parts: Sequence[KindPart], *, is_seed: bool = False, top: int = 3) -> str:
+    """A member's standing in words, largest share first, e.g. "Most of your standing comes
+    from 3 people who marked your insights useful, 2 of whom are well regarded; 20 % from 1
+    person who accepted your answer." ``fraction`` is each kind's share of the standing."""
+    shown = sorted(
+        (p for p in parts if p.fraction > 0 and p.people > 0), key=lambda p: (-p.fraction, p.kind)
+    )
+    clauses: list[str] = []
+    for i, part in enumerate(shown[:top]):
+        if i == 0:
+            lead = (
+                "Most of your standing"
+                if part.fraction >= 0.5
+                else f"{_percent(part.fraction)} of your standing"
+            )
+            clauses.append(f"{lead} comes from {_clause(part)}")
+        else:
+            clauses.append(f"{_percent(part.fraction)} from {_clause(part)}")
+    rest = sum(p.fraction for p in shown[top:])
+    if rest >= 0.005:
+        clauses.append(f"{_percent(rest)} from other kinds of help")
+    text = "; ".join(clauses) + "." if clauses else NO_STANDING
+    return f"{text} {SEED_NOTE}" if is_seed else text
+
+
+GO_TO_MIN_SHARE = 0.05
+"""A "go-to for <topic>" badge needs at least this share of the topic's standing."""
+
+
+def is_go_to(rank: int, share: float, top: int) -> bool:
+    """The badge rule: among the ``top`` of a topic's leaderboard with a real share of it."""
+    return 1 <= rank <= top and share >= GO_TO_MIN_SHARE

@@ -13,9 +13,11 @@ from sharewell.deps import SessionDep, SettingsDep
 from sharewell.errors import SharewellError
 from sharewell.members import queries, service
 from sharewell.network import queries as network_queries
+from sharewell.standing import queries as standing_queries
 from sharewell.web import forms
 from sharewell.web import session as web_session
 from sharewell.web.session import SignedInMember, WebMember
+from sharewell.web.standing import profile_context
 from sharewell.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(web_session.verify_csrf)])
@@ -72,7 +74,12 @@ def members(
 ) -> Response:
     page = queries.list_members(session, limit=PAGE, cursor=cursor)
     _degrees(request, session, me, page.items)
-    return render(request, "members.html", {"page": page, "title": "Members", "base": "/members"})
+    standing = standing_queries.briefs_by_handle(session, [m.handle for m in page.items])
+    return render(
+        request,
+        "members.html",
+        {"page": page, "title": "Members", "base": "/members", "standing": standing},
+    )
 
 
 @router.get("/members/{handle}")
@@ -90,7 +97,14 @@ def profile(
     _degrees(request, session, me, [profile_out])
     relation = network_queries.relation(session, me, member) if me is not None else None
     return render(
-        request, "profile.html", {"profile": profile_out, "knows": knows, "relation": relation}
+        request,
+        "profile.html",
+        {
+            "profile": profile_out,
+            "knows": knows,
+            "relation": relation,
+            **profile_context(session, settings, member, me),
+        },
     )
 
 
@@ -118,11 +132,15 @@ def topic(
     info = queries.get_topic(session, slug)
     page = queries.list_members(session, limit=PAGE, cursor=cursor, topic=slug)
     _degrees(request, session, me, page.items)
+    standing = standing_queries.briefs_by_handle(session, [m.handle for m in page.items])
     return render(
         request,
         "members.html",
-        {"page": page, "topic": info, "title": info.label, "base": f"/topics/{slug}"},
-    )
+        {
+            "page": page, "topic": info, "title": info.label, "base": f"/topics/{slug}",
+            "standing": standing,
+        },
+    )  # fmt: skip
 
 
 # --- settings ---------------------------------------------------------------------------------

@@ -1,0 +1,288 @@
+"""Read side of the standing area. ``standing_of`` is the ranking signal other areas (paths,
+search) use; the rest serves profiles, member lists, leaderboards and the admin page."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from sharewell.errors import NotFound
+from sharewell.members.models import Member, Topic
+from sharewell.members.schemas import TopicOut
+from sharewell.pagination import Page, decode_cursor, encode_cursor
+from sharewell.standing import rules
+from sharewell.standing.models import (
+    StandingExplanation,
+    StandingHistory,
+    StandingRun,
+    StandingScore,
+    StandingSeed,
+    StandingTopicScore,
+)
+from sharewell.standing.schemas import (
+    ExplanationOut,
+    HistoryPointOut,
+    KindShareOut,
+    LeaderOut,
+    MyStandingOut,
+    RunOut,
+    SeedOut,
+    StandingBrief,
+    StandingOut,
+    TopicBoardOut,
+    TopicRankOut,
+)
+
+
+def standing_of(session: Session, member_ids: Iterable[int]) -> dict[int, float]:
+    """Current overall standing of each member (a share of all standing, summing to 1 over the
+    network); 0.0 for members without standing, unknown or suspended ones. For ranking."""
+    wanted = sorted(set(member_ids))
+    out = dict.fromkeys(wanted, 0.0)
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start : start + 1000]
+        query = (
+            select(StandingScore.member_id, StandingScore.score)
+            .join(Member, Member.id == StandingScore.member_id)
+            .where(StandingScore.member_id.in_(chunk), Member.suspended_at.is_(None))
+        )
+        out.update({m: float(s) for m, s in session.execute(query)})
+    return out
+
+
+def _top_percent(rank: int | None, percentile: float) -> int | None:
+    if rank is None:
+        return None
+    return max(1, math.ceil(100.0 - percentile))
+
+
+def latest_run(session: Session) -> RunOut | None:
+    run = session.scalar(
+        select(StandingRun)
+        .where(StandingRun.finished_at.is_not(None))
+        .order_by(StandingRun.id.desc())
+        .limit(1)
+    )
+    return _run_out(run) if run else None
+
+
+def recent_runs(session: Session, limit: int = 10) -> list[RunOut]:
+    runs = session.scalars(select(StandingRun).order_by(StandingRun.id.desc()).limit(limit))
+    return [_run_out(r) for r in runs]
+
+
+def _run_out(r: StandingRun) -> RunOut:
+    return RunOut(
+        id=r.id, started_at=r.started_at, finished_at=r.finished_at, trigger=r.trigger,
+        members=r.members, scored=r.scored, impacts=r.impacts, seeds=r.seeds,
+        default_seeds=r.default_seeds, topics=r.topics, seconds=r.seconds,
+    )  # fmt: skip
+
+
+def _go_to(session: Session, member_ids: list[int]) -> dict[int, list[TopicOut]]:
+    found: defaultdict[int, list[TopicOut]] = defaultdict(list)
+    if not member_ids:
+        return found
+    rows = session.execute(
+        select(StandingTopicScore.member_id, Topic.slug, Topic.label)
+        .join(Topic, Topic.id == StandingTopicScore.topic_id)
+        .where(StandingTopicScore.member_id.in_(member_ids), StandingTopicScore.go_to.is_(True))
+        .order_by(StandingTopicScore.member_id, StandingTopicScore.rank, Topic.slug)
+    )
+    for member_id, slug, label in rows:
+        found[member_id].append(TopicOut(slug=slug, label=label))
+    return found
+
+
+def briefs(session: Session, member_ids: list[int]) -> dict[int, StandingBrief]:
+    """Standing of several members for lists (members without standing get a zero brief)."""
+    scores = {
+        row.member_id: row
+        for row in session.scalars(
+            select(StandingScore).where(StandingScore.member_id.in_(member_ids))
+        )
+    }
+    go_to = _go_to(session, member_ids)
+    out = {}
+    for member_id in member_ids:
+        row = scores.get(member_id)
+        out[member_id] = StandingBrief(
+            score=row.score if row else 0.0,
+            level=row.level if row else 0.0,
+            rank=row.rank if row else None,
+            percentile=row.percentile if row else 0.0,
+            top_percent=_top_percent(row.rank, row.percentile) if row else None,
+            go_to=go_to.get(member_id, []),
+        )
+    return out
+
+
+def briefs_by_handle(session: Session, handles: list[str]) -> dict[str, StandingBrief]:
+    ids = dict(
+        session.execute(select(Member.handle, Member.id).where(Member.handle.in_(handles)))
+        .tuples()
+        .all()
+    )
+    by_id = briefs(session, list(ids.values()))
+    return {handle: by_id[member_id] for handle, member_id in ids.items()}
+
+
+def member_standing(session: Session, member: Member) -> StandingOut:
+    brief = briefs(session, [member.id])[member.id]
+    run = latest_run(session)
+    rows = session.execute(
+        select(Topic.slug, Topic.label, StandingTopicScore.rank, StandingTopicScore.score,
+               StandingTopicScore.go_to)
+        .join(Topic, Topic.id == StandingTopicScore.topic_id)
+        .where(StandingTopicScore.member_id == member.id)
+        .order_by(StandingTopicScore.rank, StandingTopicScore.score.desc(), Topic.slug)
+        .limit(20)
+    )  # fmt: skip
+    return StandingOut(
+        **brief.model_dump(),
+        handle=member.handle,
+        members=run.members if run else 0,
+        computed_at=run.finished_at if run else None,
+        topics=[
+            TopicRankOut(slug=s, label=lbl, rank=r, share=sc, go_to=g) for s, lbl, r, sc, g in rows
+        ],
+    )
+
+
+def explanation(session: Session, member: Member) -> ExplanationOut:
+    """The member's standing in words, from the per-kind shares the last recompute stored."""
+    parts = [
+        KindShareOut(kind=e.kind, people=e.people, regarded=e.regarded, fraction=e.fraction)
+        for e in session.scalars(
+            select(StandingExplanation)
+            .where(StandingExplanation.member_id == member.id)
+            .order_by(StandingExplanation.fraction.desc(), StandingExplanation.kind)
+        )
+    ]
+    is_seed = member.is_admin or session.get(StandingSeed, member.id) is not None
+    text = rules.describe_standing(
+        [rules.KindPart(p.kind, p.people, p.regarded, p.fraction) for p in parts],
+        is_seed=is_seed,
+    )
+    return ExplanationOut(text=text, parts=parts, is_seed=is_seed)
+
+
+def history(session: Session, member_id: int, *, days: int, now: datetime) -> list[HistoryPointOut]:
+    since = (now - timedelta(days=days)).date()
+    rows = session.scalars(
+        select(StandingHistory)
+        .where(StandingHistory.member_id == member_id, StandingHistory.day >= since)
+        .order_by(StandingHistory.day)
+    )
+    return [
+        HistoryPointOut(day=h.day, level=h.level, rank=h.rank, percentile=h.percentile)
+        for h in rows
+    ]
+
+
+def my_standing(session: Session, member: Member, *, days: int, now: datetime) -> MyStandingOut:
+    return MyStandingOut(
+        **member_standing(session, member).model_dump(),
+        explanation=explanation(session, member),
+        history=history(session, member.id, days=days, now=now),
+    )
+
+
+def topic_by_slug(session: Session, slug: str) -> Topic:
+    topic = session.scalar(select(Topic).where(Topic.slug == slug))
+    if topic is None:
+        raise NotFound(f"No topic '{slug[:40]}'.")
+    return topic
+
+
+def leaderboard(
+    session: Session, *, limit: int, cursor: str | None = None, topic: str | None = None
+) -> Page[LeaderOut]:
+    """Overall (or one topic's) leaders by rank; the cursor is (rank, member id)."""
+    after = decode_cursor(cursor, arity=2)
+    query: Select[tuple[int, int, float, Any, Member]]
+    if topic is None:
+        query = (
+            select(StandingScore.rank, StandingScore.member_id, StandingScore.score,
+                   StandingScore.level, Member)
+            .join(Member, Member.id == StandingScore.member_id)
+            .order_by(StandingScore.rank, StandingScore.member_id)
+        )  # fmt: skip
+        rank_col, id_col = StandingScore.rank, StandingScore.member_id
+    else:
+        topic_row = topic_by_slug(session, topic)
+        query = (
+            select(StandingTopicScore.rank, StandingTopicScore.member_id,
+                   StandingTopicScore.score, StandingTopicScore.go_to, Member)
+            .join(Member, Member.id == StandingTopicScore.member_id)
+            .where(StandingTopicScore.topic_id == topic_row.id)
+            .order_by(StandingTopicScore.rank, StandingTopicScore.member_id)
+        )  # fmt: skip
+        rank_col, id_col = StandingTopicScore.rank, StandingTopicScore.member_id
+    query = query.where(Member.suspended_at.is_(None))
+    if after:
+        r, m = int(after[0]), int(after[1])
+        query = query.where((rank_col > r) | ((rank_col == r) & (id_col > m)))
+    rows = session.execute(query.limit(limit + 1)).all()
+    levels: dict[int, float] = {}
+    go_to_overall: dict[int, list[TopicOut]] = {}
+    if topic is not None:
+        levels = {
+            m: lv
+            for m, lv in session.execute(
+                select(StandingScore.member_id, StandingScore.level).where(
+                    StandingScore.member_id.in_([row[1] for row in rows])
+                )
+            ).tuples()
+        }
+    else:
+        go_to_overall = _go_to(session, [row[1] for row in rows])
+    items = []
+    for rank, member_id, score, extra, member in rows[:limit]:
+        items.append(
+            LeaderOut(
+                rank=rank, handle=member.handle, display_name=member.display_name,
+                headline=member.headline, score=score,
+                level=extra if topic is None else levels.get(member_id, 0.0),
+                go_to=bool(go_to_overall.get(member_id)) if topic is None else bool(extra),
+            )
+        )  # fmt: skip
+    next_cursor = (
+        encode_cursor(rows[limit - 1][0], rows[limit - 1][1]) if len(rows) > limit else None
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def topic_boards(session: Session, *, limit: int = 100) -> list[TopicBoardOut]:
+    """Topics with a leaderboard, most members with topic standing first."""
+    count = func.count(StandingTopicScore.member_id)
+    rows = session.execute(
+        select(Topic.slug, Topic.label, count)
+        .join(StandingTopicScore, StandingTopicScore.topic_id == Topic.id)
+        .group_by(Topic.id, Topic.slug, Topic.label)
+        .order_by(count.desc(), Topic.slug)
+        .limit(limit)
+    )
+    return [TopicBoardOut(slug=s, label=lbl, members=n) for s, lbl, n in rows]
+
+
+def seeds(session: Session) -> list[SeedOut]:
+    marked = set(session.scalars(select(StandingSeed.member_id)))
+    members = session.scalars(
+        select(Member)
+        .where(Member.suspended_at.is_(None))
+        .where(Member.is_admin.is_(True) | Member.id.in_(select(StandingSeed.member_id)))
+        .order_by(Member.handle)
+        .limit(1000)
+    )
+    return [
+        SeedOut(handle=m.handle, display_name=m.display_name, admin=m.is_admin,
+                marked=m.id in marked)
+        for m in members
+    ]  # fmt: skip

@@ -31,6 +31,7 @@ from sharewell.api import standing as standing_api
 from sharewell.api.problems import problem
 from sharewell.config import Settings, get_settings
 from sharewell.db import engine_for, make_session_factory
+from sharewell.deps import SessionDep
 from sharewell.errors import RateLimited, SharewellError
 from sharewell.http import RequestMiddleware
 from sharewell.network.index import GraphHolder
@@ -231,7 +232,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         return JSONResponse({"status": "ok", "version": __version__})
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
-    def metrics_endpoint(request: Request) -> Response:
+    def metrics_endpoint(request: Request, session: SessionDep) -> Response:
         """Prometheus metrics: requests, latencies, job runs, the mail queue."""
         if settings.metrics_token:
             sent = request.headers.get("authorization", "")
@@ -243,15 +244,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                     headers={"WWW-Authenticate": "Bearer"},
                     media_type="text/plain",
                 )
-        from sharewell.db import session_scope
         from sharewell.mail.queries import queue_stats
 
         try:
-            with session_scope(app.state.session_factory) as session:
-                stats = queue_stats(session)
+            stats = queue_stats(session)
             for status_name, count in stats.model_dump().items():
                 metrics.MAIL_QUEUE.labels(status=status_name).set(count)
         except Exception:  # metrics must answer even when the database does not
+            session.rollback()
             log.exception("could not read the mail queue for /metrics")
         body, content_type = metrics.exposition()
         return Response(body, media_type=content_type)

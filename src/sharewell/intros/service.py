@@ -45,7 +45,7 @@ from sharewell.intros.models import (
     Notification,
     NotificationSettings,
 )
-from sharewell.intros.queries import in_thread, role_of
+from sharewell.intros.queries import in_thread, role_of, visible_intro
 from sharewell.intros.rules import Action, HopState, IllegalTransition, Role, State
 from sharewell.ledger import service as ledger
 from sharewell.ledger.models import Pledge
@@ -103,6 +103,12 @@ def _lock(session: Session, intro: Intro) -> Intro:
     ).all()
     session.refresh(locked, ["hops"])
     return locked
+
+
+def _locked_for(session: Session, me: Member, public_id: str) -> Intro:
+    """The request locked, if it has reached ``me``; 404 otherwise (ids cannot be probed)."""
+    intro = _lock(session, visible_intro(session, me, public_id))
+    return visible_intro(session, me, intro.public_id)
 
 
 def _event(
@@ -547,7 +553,7 @@ def matching_contacts(
 
 
 def _participant(session: Session, me: Member, public_id: str) -> tuple[Intro, str, int | None]:
-    intro = get_intro(session, public_id)
+    intro = visible_intro(session, me, public_id)
     role, pos = role_of(intro, me.id)
     if role is None:
         raise NotFound("No such introduction.")
@@ -595,7 +601,7 @@ def forward(
 ) -> Intro:
     """The connector whose turn it is passes the request on to the next connector."""
     note = rules.clean_text(note, field="note", limit=rules.NOTE_MAX)
-    intro = _lock(session, get_intro(session, public_id))
+    intro = _locked_for(session, me, public_id)
     if role_of(intro, me.id)[0] is None:
         raise NotFound("No such introduction.")
     hop = _current_hop(intro, me)
@@ -687,7 +693,7 @@ def ask_target(
     """The last connector asks the target: a member in Sharewell, or a non-member contact by
     a signed, single-use, expiring link to the contact's address."""
     note = rules.clean_text(note, field="note", limit=rules.NOTE_MAX)
-    intro = _lock(session, get_intro(session, public_id))
+    intro = _locked_for(session, me, public_id)
     if role_of(intro, me.id)[0] is None:
         raise NotFound("No such introduction.")
     hop = _current_hop(intro, me)
@@ -766,7 +772,7 @@ def attest(
     """The last connector reached the non-member target their own way and attests that the
     person agreed: the introduction is accepted (marked attested; awards mint nothing)."""
     note = rules.clean_text(note, field="note", limit=rules.NOTE_MAX)
-    intro = _lock(session, get_intro(session, public_id))
+    intro = _locked_for(session, me, public_id)
     role, pos = role_of(intro, me.id)
     if role != Role.CONNECTOR or pos != len(intro.hops) - 1:
         raise NotFound("No such introduction.") if role is None else IllegalTransition(
@@ -822,7 +828,7 @@ def decline(
     """A connector (on their turn) or the member target declines. The requester reads a kind,
     generic reason unless the decliner chose to share theirs."""
     reason = rules.clean_text(reason, field="reason", limit=rules.NOTE_MAX)
-    intro = _lock(session, get_intro(session, public_id))
+    intro = _locked_for(session, me, public_id)
     role, _ = role_of(intro, me.id)
     if role is None:
         raise NotFound("No such introduction.")
@@ -853,7 +859,7 @@ def decline(
 
 
 def withdraw(session: Session, settings: Settings, me: Member, public_id: str) -> Intro:
-    intro = _lock(session, get_intro(session, public_id))
+    intro = _locked_for(session, me, public_id)
     role, _ = role_of(intro, me.id)
     if role is None:
         raise NotFound("No such introduction.")
@@ -900,7 +906,7 @@ def ask_question(
     session: Session, settings: Settings, me: Member, public_id: str, question: str
 ) -> Intro:
     question = rules.clean_text(question, field="question", limit=rules.NOTE_MAX, required=True)
-    intro = _lock(session, get_intro(session, public_id))
+    intro = _locked_for(session, me, public_id)
     if role_of(intro, me.id)[0] is None:
         raise NotFound("No such introduction.")
     hop = _current_hop(intro, me)
@@ -921,7 +927,7 @@ def ask_question(
 
 def answer(session: Session, settings: Settings, me: Member, public_id: str, text: str) -> Intro:
     text = rules.clean_text(text, field="answer", limit=rules.NOTE_MAX, required=True)
-    intro = _lock(session, get_intro(session, public_id))
+    intro = _locked_for(session, me, public_id)
     role, _ = role_of(intro, me.id)
     if role is None:
         raise NotFound("No such introduction.")
@@ -955,7 +961,7 @@ def accept(
         contact if contact is not None else me.email, field="contact",
         limit=rules.CONTACT_MAX, required=True,
     )  # fmt: skip
-    intro = _lock(session, get_intro(session, public_id))
+    intro = _locked_for(session, me, public_id)
     role, _ = role_of(intro, me.id)
     if role is None:
         raise NotFound("No such introduction.")
@@ -1220,7 +1226,7 @@ def record_outcome(
     """Either end records what came of the introduction, within the attribution window; it
     counts once the other end confirms (a non-member target by an emailed link)."""
     outcome_kind = rules.check_outcome_kind(kind)
-    intro = _lock(session, get_intro(session, public_id))
+    intro = _locked_for(session, me, public_id)
     role, _ = role_of(intro, me.id)
     if role is None:
         raise NotFound("No such introduction.")
@@ -1292,7 +1298,7 @@ def record_outcome(
 def confirm_outcome(
     session: Session, settings: Settings, me: Member, public_id: str, outcome_id: int
 ) -> IntroOutcome:
-    intro = _lock(session, get_intro(session, public_id))
+    intro = _locked_for(session, me, public_id)
     role, _ = role_of(intro, me.id)
     if role is None:
         raise NotFound("No such introduction.")
@@ -1320,7 +1326,7 @@ def attest_outcome(
 ) -> IntroOutcome:
     """For a non-member target without an address: the connector who knows them attests
     their side; with the requester's confirmation it counts, marked attested."""
-    intro = _lock(session, get_intro(session, public_id))
+    intro = _locked_for(session, me, public_id)
     role, pos = role_of(intro, me.id)
     if role is None:
         raise NotFound("No such introduction.")
@@ -1404,7 +1410,7 @@ def report_fall_off(
 ) -> IntroOutcome:
     """Either end reports that a confirmed hire fell off within the guarantee window: the
     pending split returns to the pledger."""
-    intro = _lock(session, get_intro(session, public_id))
+    intro = _locked_for(session, me, public_id)
     role, _ = role_of(intro, me.id)
     if role is None:
         raise NotFound("No such introduction.")

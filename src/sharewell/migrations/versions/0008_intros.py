@@ -12,7 +12,6 @@ from alembic import op
 
 import sharewell.db
 
-
 revision: str = "0008_intros"
 down_revision: str | Sequence[str] | None = "0006_network"
 branch_labels: str | Sequence[str] | None = None

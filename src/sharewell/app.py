@@ -39,6 +39,7 @@ from sharewell.web import accounts as web_accounts
 from sharewell.web import contacts as web_contacts
 from sharewell.web import errors as web_errors
 from sharewell.web import insights as web_insights
+from sharewell.web import intros as web_intros
 from sharewell.web import ledger as web_ledger
 from sharewell.web import network as web_network
 from sharewell.web import routes as web_routes
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(web_ledger.router)
     app.include_router(web_network.router)
     app.include_router(intros_api.router, prefix="/api/v1")
+    app.include_router(web_intros.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

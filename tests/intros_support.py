@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
-from tests.factories import Members
 
 from sharewell.config import Settings
 from sharewell.contacts import service as contact_service
@@ -19,6 +18,7 @@ from sharewell.ledger import service as ledger
 from sharewell.members.models import Member
 from sharewell.network import service as network
 from sharewell.network.models import Connection
+from tests.factories import Members
 
 TARGET_NAME = "Tamsin Targetova"
 TARGET_EMAIL = "tamsin.target@contact.example"

@@ -216,7 +216,7 @@ def test_bad_requests_change_nothing(
         ({**base, "target_handle": chain.requester.handle, "path": [chain.requester.handle]}, 422),
         # broken path: c1 and the member target are not connected
         ({**base, "target_handle": chain.member_target.handle,
-          "path": [chain.c1.handle, chain.member_target.handle]}, 422),  # fmt: skip
+          "path": [chain.c1.handle, chain.member_target.handle]}, 422),
         # directly connected
         ({**base, "target_handle": chain.c1.handle, "path": [chain.c1.handle]}, 409),
         ({"why": "", "target_kind": "member", "target_handle": chain.c2.handle}, 422),

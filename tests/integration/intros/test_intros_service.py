@@ -125,10 +125,19 @@ def test_aggregate_holder_picks(db: Session, members: Members, settings: Setting
 
 
 @pytest.mark.skipif(not os.environ.get("SHAREWELL_TEST_POSTGRES_URL"), reason="PostgreSQL only")
-@pytest.mark.parametrize("rounds", [6])
-def test_two_actors_at_once_only_one_wins(tmp_path: Path, settings: Settings, rounds: int) -> None:
-    """The requester withdraws while the connector forwards, at the same moment, on separate
-    connections: exactly one wins, the other gets 409, and the row is consistent."""
+@pytest.mark.parametrize(
+    "moves",
+    [
+        (("r", "withdraw"), ("c1", "decline")),  # requester withdraws while a connector declines
+        (("c1", "forward"), ("c1", "forward")),  # the same connector in two browser tabs
+        (("c1", "decline"), ("c1", "forward")),
+    ],
+)
+def test_two_actors_at_once_only_one_wins(
+    tmp_path: Path, settings: Settings, moves: tuple[tuple[str, str], ...]
+) -> None:
+    """Two conflicting steps at the same moment, on separate connections: exactly one wins,
+    the other gets 409, and the row shows the winner's step only."""
     url = fresh_database_url("postgresql", tmp_path, "intros_race")
     from sharewell.migrations import upgrade
 
@@ -139,41 +148,42 @@ def test_two_actors_at_once_only_one_wins(tmp_path: Path, settings: Settings, ro
         with session_scope(factory) as s:
             chain = make_chain(s, Members(s), settings)
             ids = {"r": chain.requester.id, "c1": chain.c1.id}
-            pids = [_card_request(s, settings, chain).public_id]
-            for _ in range(rounds - 1):
-                s.flush()
-                pid = pids[-1]
-                service.withdraw(s, settings, chain.requester, pid)
-                pids.append(_card_request(s, settings, chain).public_id)
-        pid = pids[-1]
+            pid = _card_request(s, settings, chain).public_id
         barrier = threading.Barrier(2)
-        results: dict[str, str] = {}
+        results: list[tuple[str, str]] = []
 
-        def act(name: str) -> None:
+        def act(name: str, move: str) -> None:
             try:
                 with session_scope(factory) as s:
                     me = s.get(Member, ids[name])
                     assert me is not None
                     barrier.wait()
-                    if name == "r":
+                    if move == "withdraw":
                         service.withdraw(s, settings, me, pid)
+                    elif move == "decline":
+                        service.decline(s, settings, me, pid, "no")
                     else:
                         service.forward(s, settings, me, pid, "quick")
-                results[name] = "won"
+                results.append((move, "won"))
             except Conflict:
-                results[name] = "409"
+                results.append((move, "409"))
 
-        threads = [threading.Thread(target=act, args=(n,)) for n in ("r", "c1")]
+        threads = [threading.Thread(target=act, args=m) for m in moves]
         for t in threads:
             t.start()
         for t in threads:
             t.join(30)
-        assert sorted(results.values()) == ["409", "won"], results
+        assert sorted(r for _, r in results) == ["409", "won"], results
+        winner = next(m for m, r in results if r == "won")
         with session_scope(factory) as s:
             intro = s.scalar(select(Intro).where(Intro.public_id == pid))
             assert intro is not None
-            expected = "withdrawn" if results["r"] == "won" else "forwarded"
-            assert intro.state == expected
+            expected = {"withdraw": "withdrawn", "decline": "declined", "forward": "forwarded"}
+            assert intro.state == expected[winner]
+            from sharewell.intros.models import IntroEvent
+
+            events = s.scalars(select(IntroEvent.action).where(IntroEvent.intro_id == intro.id))
+            assert list(events) == ["request", winner]  # the request and the one winning step
     finally:
         engine.dispose()
         drop_postgres_database(url.rsplit("/", 1)[-1])

@@ -5,6 +5,7 @@ and the ORM hooks that keep derived tables current (``network.terms``). Each new
 from sharewell.accounts import models as accounts_models
 from sharewell.contacts import models as contacts_models
 from sharewell.insights import models as insights_models
+from sharewell.intros import models as intros_models
 from sharewell.jobs import models as jobs_models
 from sharewell.ledger import models as ledger_models
 from sharewell.mail import models as mail_models
@@ -17,6 +18,7 @@ __all__ = [
     "accounts_models",
     "contacts_models",
     "insights_models",
+    "intros_models",
     "jobs_models",
     "ledger_models",
     "mail_models",

@@ -23,6 +23,7 @@ from sharewell.api import accounts as accounts_api
 from sharewell.api import admin as admin_api
 from sharewell.api import contacts as contacts_api
 from sharewell.api import insights as insights_api
+from sharewell.api import intros as intros_api
 from sharewell.api import ledger as ledger_api
 from sharewell.api import members as members_api
 from sharewell.api import network as network_api
@@ -40,6 +41,7 @@ from sharewell.web import accounts as web_accounts
 from sharewell.web import contacts as web_contacts
 from sharewell.web import errors as web_errors
 from sharewell.web import insights as web_insights
+from sharewell.web import intros as web_intros
 from sharewell.web import ledger as web_ledger
 from sharewell.web import network as web_network
 from sharewell.web import routes as web_routes
@@ -204,6 +206,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(ledger_api.router, prefix="/api/v1")
     app.include_router(web_ledger.router)
     app.include_router(web_network.router)
+    app.include_router(intros_api.router, prefix="/api/v1")
+    app.include_router(web_intros.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

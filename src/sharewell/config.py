@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sharewell.insights.rules import Limits as InsightLimits
+from sharewell.intros.rules import Limits as IntroLimits
 
 # The ledger's default points per give kind (kept here so settings need no domain import).
 DEFAULT_AWARD_WEIGHTS = {
@@ -171,6 +172,31 @@ class Settings(BaseSettings):
         90, ge=0, le=3650, description="How long a split stays pending before it is paid out."
     )
 
+    # --- introductions (docs/intros.md) ---
+    intro_expiry_days: int = Field(
+        30, ge=1, le=365, description="Days an open introduction request waits before it expires."
+    )
+    intro_max_open: int = Field(
+        10, ge=1, description="Most open introduction requests one member may have at a time."
+    )
+    intro_decline_cooloff_days: int = Field(
+        90,
+        ge=0,
+        description="After declining someone twice, a member is not asked by them for this long.",
+    )
+    intro_link_days: int = Field(
+        14, ge=1, le=90, description="How long an emailed link to a non-member target works."
+    )
+    intro_dispute_days: int = Field(
+        30,
+        ge=1,
+        description="A hire/deal the target confirmed and the requester did not becomes a "
+        "dispute after this many days.",
+    )
+    intro_requests_per_hour: int = Field(
+        20, ge=1, description="Introduction requests one member may send per hour."
+    )
+
     @model_validator(mode="after")
     def _check_award_weights(self) -> Settings:
         unknown = sorted(set(self.ledger_award_weights) - set(DEFAULT_AWARD_WEIGHTS))
@@ -221,6 +247,16 @@ class Settings(BaseSettings):
     def insight_limits(self) -> InsightLimits:
         return InsightLimits(
             body_max_bytes=self.insight_body_max_bytes, max_depth=self.comment_max_depth
+        )
+
+    @property
+    def intro_limits(self) -> IntroLimits:
+        return IntroLimits(
+            expiry_days=self.intro_expiry_days,
+            max_open=self.intro_max_open,
+            decline_cooloff_days=self.intro_decline_cooloff_days,
+            link_days=self.intro_link_days,
+            dispute_days=self.intro_dispute_days,
         )
 
     @property

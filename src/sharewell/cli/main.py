@@ -774,5 +774,31 @@ def standing_show(who: Annotated[str, typer.Argument(help="Email address or hand
     console.print(info.explanation.text, markup=False, highlight=False)
 
 
+intros_app = typer.Typer(help="Introductions: expiry, disputes, digests.", no_args_is_help=True)
+app.add_typer(intros_app, name="intros")
+
+
+@intros_app.command("expire")
+def intros_expire(now: Annotated[str | None, NOW_OPTION] = None) -> None:
+    """Expire open introduction requests whose time ran out and return their pledges."""
+    from sharewell.intros import service
+
+    settings = get_settings()
+    with session_scope(make_session_factory(engine_for(settings))) as session:
+        done = service.expire_due(session, settings, _when(now))
+    console.print(f"Expired {done} introduction request(s).")
+
+
+@intros_app.command("disputes")
+def intros_disputes(now: Annotated[str | None, NOW_OPTION] = None) -> None:
+    """Turn hires/deals the requester left unconfirmed too long into disputes for admins."""
+    from sharewell.intros import service
+
+    settings = get_settings()
+    with session_scope(make_session_factory(engine_for(settings))) as session:
+        done = service.mark_disputes(session, settings, _when(now))
+    console.print(f"{done} outcome(s) now in dispute.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

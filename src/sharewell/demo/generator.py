@@ -31,6 +31,7 @@ from . import vocabulary as v
 from .bulk import insert_dicts
 from .contacts_phase import phase_contacts
 from .insights_phase import phase_insights
+from .intros_phase import phase_intros
 from .ledger_phase import phase_ledger
 from .network_phase import phase_connections, phase_member_terms
 from .standing_phase import phase_standing, phase_standing_impacts
@@ -226,6 +227,7 @@ PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("connections", phase_connections),
     ("insights", phase_insights),
     ("ledger", phase_ledger),
+    ("introductions", phase_intros),
     ("standing-impacts", phase_standing_impacts),
     ("standing", phase_standing),
 ]

@@ -71,6 +71,7 @@ def current_member(request: Request, session: SessionDep, settings: SettingsDep)
     if hasattr(request.state, "member"):
         member: Member | None = request.state.member
         return member
+    request.state.db = session  # for page-wide extras such as navigation badges
     request.state.member = None
     request.state.web_session_id = None
     raw = request.cookies.get(SESSION_COOKIE)

@@ -3,6 +3,8 @@ adds the signed-in member, the CSRF token and flash messages to the context."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,25 @@ NAVIGATION: list[tuple[str, str, bool]] = [
     ("Ledger", "/ledger", True),
     ("Network", "/network", True),
     ("Find a way in", "/find", True),
+    ("Introductions", "/intros", True),
 ]
+
+# Areas register unread counts shown beside a navigation entry: path -> fn(session, member).
+BADGES: dict[str, Callable[[Any, Any], int]] = {}
+log = logging.getLogger("sharewell.web")
+
+
+def _badges(request: Request, member: Any) -> dict[str, int]:
+    session = getattr(request.state, "db", None)
+    if member is None or session is None:
+        return {}
+    out = {}
+    for path, count in BADGES.items():
+        try:
+            out[path] = count(session, member)
+        except Exception:  # a badge must never break a page
+            log.exception("navigation badge for %s failed", path)
+    return out
 
 
 def render(
@@ -48,6 +68,7 @@ def render(
         "navigation": [
             (label, path) for label, path, private in NAVIGATION if member or not private
         ],
+        "badges": _badges(request, member),
         **(context or {}),
     }
     response = templates.TemplateResponse(

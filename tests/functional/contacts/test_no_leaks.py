@@ -12,11 +12,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from tests.factories import Members, auth, web_sign_in
+from tests.intros_support import connect
 from tests.routes import all_routes
 
 from sharewell.config import Settings
 from sharewell.contacts import service, sharing
 from sharewell.contacts.schemas import ContactIn
+from sharewell.members.models import Member
 
 PEOPLE = {
     "private": (
@@ -80,7 +82,41 @@ def book(db: Session, members: Members, settings: Settings) -> dict[str, str]:
         c = service.create_contact(db, holder, ContactIn(full_name=f"Filler {i}", company="Acme"))
         sharing.set_visibility(db, holder, c.public_id, "counted")
     db.commit()
+    ids.update(_introductions(db, members, settings, holder, ids["blind"]))
     return ids
+
+
+def _introductions(
+    db: Session, members: Members, settings: Settings, holder: Member, card: str
+) -> dict[str, str]:
+    """Introductions to the blind card through its holder, in several states: walked as a
+    stranger and as their requester, none may show the person's details."""
+    from datetime import timedelta
+
+    from sharewell.db import utcnow
+    from sharewell.intros import service as intros
+
+    requester = members.create("Requester Person")
+    connect(db, requester, holder, settings)
+
+    def new() -> str:
+        spec = intros.RequestSpec(target_kind="card", card_id=card, why="w", path=[holder.handle])
+        return intros.create_request(db, settings, requester, spec).public_id
+
+    out = {}
+    out["intro_private"] = first = new()
+    intros.decline(db, settings, holder, first, "not now", share_reason=True)
+    out["intro_counted"] = second = new()
+    intros.withdraw(db, settings, requester, second)
+    out["intro_blind"] = third = new()
+    intros.expire_due(db, settings, utcnow() + timedelta(days=settings.intro_expiry_days + 1))
+    out["intro_open"] = fourth = new()
+    intros.ask_question(db, settings, holder, fourth, "why?")
+    intros.ask_target(db, settings, holder, fourth)  # mailed to the contact, still "asked"
+    assert third
+    db.commit()
+    out["requester_email"] = requester.email
+    return out
 
 
 def concrete_paths(app: FastAPI, ids: dict[str, str]) -> list[str]:
@@ -95,9 +131,12 @@ def concrete_paths(app: FastAPI, ids: dict[str, str]) -> list[str]:
         for visibility in PEOPLE:
             path = route.path
             for p in params:
-                value = {"handle": ids["handle"], "slug": "recruiting", "fmt": "vcf"}.get(
-                    p, ids[visibility]
-                )
+                value = {
+                    "handle": ids["handle"],
+                    "slug": "recruiting",
+                    "fmt": "vcf",
+                    "intro_id": ids[f"intro_{visibility}"],
+                }.get(p, ids[visibility])
                 path = path.replace("{" + p + "}", value)
             paths.append(path)
     return sorted(set(paths))
@@ -117,6 +156,15 @@ def test_nothing_private_reaches_others(
     token = members.token(other)
     web_sign_in(client, other.email)
     anonymous = TestClient(app)
+    from sqlalchemy import select
+
+    from sharewell.members.models import Member
+
+    requester = members.db.scalar(select(Member).where(Member.email == book["requester_email"]))
+    assert requester is not None
+    requester_token = members.token(requester)
+    requester_web = TestClient(app)
+    web_sign_in(requester_web, requester.email)
     checked = 0
     seen_open_name = False
     for path in paths:
@@ -124,6 +172,8 @@ def test_nothing_private_reaches_others(
             ("member-api", client.get(path, headers=auth(token))),
             ("member-web", client.get(path)),
             ("anonymous", anonymous.get(path)),
+            ("requester-api", client.get(path, headers=auth(requester_token))),
+            ("requester-web", requester_web.get(path)),
         ):
             assert response.status_code < 500, (who, path, response.text[:300])
             body = response.text
@@ -138,7 +188,7 @@ def test_nothing_private_reaches_others(
     for visibility in PEOPLE:
         for secret in [*secrets_for(visibility), PEOPLE["open"][1]]:
             assert secret not in logs, f"{secret!r} in a log line"
-    assert checked >= 3 * len(paths)
+    assert checked >= 5 * len(paths)
     assert seen_open_name, (
         "the open card's public name should be visible somewhere (cards endpoint)"
     )

@@ -1,0 +1,1 @@
+"""Introductions: double-opt-in requests along a path, with consent at every step."""

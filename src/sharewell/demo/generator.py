@@ -33,6 +33,7 @@ from .contacts_phase import phase_contacts
 from .insights_phase import phase_insights
 from .ledger_phase import phase_ledger
 from .network_phase import phase_connections, phase_member_terms
+from .search_phase import phase_search
 
 DEMO_DOMAIN = "demo.sharewell.example"  # .example is reserved: no demo mail reaches anyone
 MAX_MEMBERS = 2_000_000
@@ -224,6 +225,7 @@ PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("connections", phase_connections),
     ("insights", phase_insights),
     ("ledger", phase_ledger),
+    ("search", phase_search),
 ]
 
 

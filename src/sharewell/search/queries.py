@@ -36,8 +36,16 @@ from sharewell.network import rules as network_rules
 from sharewell.network.graph import GraphIndex
 from sharewell.network.queries import blocks_of
 from sharewell.search import backends, rules, semantic
-from sharewell.search.models import SearchDocument, SearchTerm
-from sharewell.search.schemas import Explanation, PersonRef, SearchHit, SearchOut, Suggestion
+from sharewell.search.models import SavedSearch, SearchAlert, SearchDocument, SearchTerm
+from sharewell.search.schemas import (
+    AlertOut,
+    Explanation,
+    PersonRef,
+    SavedSearchOut,
+    SearchHit,
+    SearchOut,
+    Suggestion,
+)
 
 StandingLookup = Callable[[Session, Sequence[int]], dict[int, float]]
 _SNIPPET = 180
@@ -569,7 +577,13 @@ def _present(
             if params.explain
             else None
         )
-        common = {"score": round(score, 4), "member": ref, "degree": degree, "explain": explain}
+        common = {
+            "score": round(score, 4),
+            "member": ref,
+            "degree": degree,
+            "explain": explain,
+            "doc_id": hit.doc_id if hit.kind in ("member", "insight", "comment") else None,
+        }
         if hit.kind == "member":
             out.append(
                 SearchHit(
@@ -694,3 +708,57 @@ def _member_prefix(session: Session, words: Sequence[str], limit: int) -> list[M
         )
     stmt = stmt.where(Member.suspended_at.is_(None)).order_by(Member.display_name, Member.id).limit(limit)
     return list(session.scalars(stmt))
+
+
+# --- saved searches and alerts ------------------------------------------------------------------
+
+
+def list_saved(session: Session, member: Member) -> list[SavedSearchOut]:
+    unread = dict(
+        session.execute(
+            select(SearchAlert.saved_search_id, func.count(SearchAlert.id))
+            .where(SearchAlert.member_id == member.id, SearchAlert.read_at.is_(None))
+            .group_by(SearchAlert.saved_search_id)
+        )
+        .tuples()
+        .all()
+    )
+    rows = session.scalars(
+        select(SavedSearch).where(SavedSearch.member_id == member.id).order_by(SavedSearch.id).limit(100)
+    )
+    return [
+        SavedSearchOut(
+            id=s.public_id,
+            name=s.name,
+            q=s.query,
+            filters=s.filters or {},
+            mail=s.mail,
+            created_at=s.created_at,
+            checked_at=s.checked_at,
+            unread=int(unread.get(s.id, 0)),
+        )
+        for s in rows
+    ]
+
+
+def list_alerts(session: Session, member: Member, *, limit: int = 100) -> list[AlertOut]:
+    rows = session.execute(
+        select(SearchAlert, SavedSearch)
+        .join(SavedSearch, SavedSearch.id == SearchAlert.saved_search_id)
+        .where(SearchAlert.member_id == member.id)
+        .order_by(SearchAlert.id.desc())
+        .limit(max(1, min(limit, 200)))
+    ).tuples()
+    return [
+        AlertOut(
+            id=a.id,
+            search=s.public_id,
+            search_name=s.name,
+            kind=a.kind,
+            label=a.label,
+            url=a.url,
+            created_at=a.created_at,
+            read=a.read_at is not None,
+        )
+        for a, s in rows
+    ]

@@ -35,6 +35,7 @@ class SearchHit(BaseModel):
     card_id: str | None = None
     count: int | None = None
     explain: Explanation | None = None
+    doc_id: int | None = Field(None, exclude=True)  # internal: saved-search alerts only
 
 
 class SearchOut(BaseModel):

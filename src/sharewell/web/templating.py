@@ -27,6 +27,7 @@ NAVIGATION: list[tuple[str, str, bool]] = [
     ("Ledger", "/ledger", True),
     ("Network", "/network", True),
     ("Find a way in", "/find", True),
+    ("Saved searches", "/search/saved", True),
 ]
 
 

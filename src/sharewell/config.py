@@ -120,7 +120,8 @@ class Settings(BaseSettings):
         description="Use semantic matching when the `semantic` extra is installed (offline).",
     )
     search_semantic_model: str | None = Field(
-        None, description="Folder of a sentence-transformers model to use instead of the packaged one."
+        None,
+        description="Folder of a sentence-transformers model to use instead of the packaged one.",
     )
     search_alerts_mail: bool = Field(
         True, description="Mail members when a saved search has new matches (besides the inbox)."

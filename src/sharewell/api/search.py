@@ -42,8 +42,14 @@ def search(
     Every card or aggregate shown counts against your display quota (429 beyond it)."""
     index: GraphIndex = request.app.state.graph.current(session)
     params = queries.SearchParams(
-        q=q, kinds=split_kinds(kind), topic=topic, company=company, city=city,
-        degree=degree, limit=limit, explain=explain,
+        q=q,
+        kinds=split_kinds(kind),
+        topic=topic,
+        company=company,
+        city=city,
+        degree=degree,
+        limit=limit,
+        explain=explain,
     )
     return queries.search(session, me, params, settings, index)
 

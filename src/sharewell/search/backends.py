@@ -19,6 +19,7 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.orm import Session
 
 from sharewell.search import rules
@@ -31,7 +32,7 @@ _names = itertools.count()
 @dataclass(frozen=True)
 class Match:
     source: FromClause
-    where: ColumnElement[bool]
+    where: ColumnElement[bool] | TextClause
     score: ColumnElement[Any]
 
 
@@ -44,7 +45,7 @@ def match(dialect: str, q: rules.Query, *, with_name: bool) -> Match:
             literal_column("'english'::regconfig"),
             bindparam(name, rules.tsquery_expression(q, with_name=with_name)),
         )
-        tsv = literal_column("search_documents.tsv")
+        tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
         return Match(
             source=SearchDocument.__table__,
             where=tsv.op("@@")(tsq),

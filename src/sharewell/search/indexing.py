@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import bindparam, delete, event, inspect, select, update
+from sqlalchemy import bindparam, delete, event, insert, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -165,14 +165,14 @@ def contact_document(
         "insight_id": None,
         "name": name or "",
         "title": title or "",
-        "body": " · ".join(
-            p for p in (company, industry, city, region, *skills, how_known) if p
-        ),
+        "body": " · ".join(p for p in (company, industry, city, region, *skills, how_known) if p),
         "facets": " ".join(facets),
     }
 
 
-def _insight_topics(conn: Connection, insight_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+def _insight_topics(
+    conn: Connection, insight_ids: Sequence[int]
+) -> dict[int, list[tuple[str, str]]]:
     out: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for chunk in _chunks(sorted(set(insight_ids))):
         for iid, slug, label in conn.execute(
@@ -189,8 +189,9 @@ def insight_documents(conn: Connection, ids: Sequence[int]) -> list[Doc]:
     for chunk in _chunks(sorted(set(ids))):
         topics = _insight_topics(conn, chunk)
         for iid, author, kind, title, body in conn.execute(
-            select(Insight.id, Insight.author_id, Insight.kind, Insight.title, Insight.body_md)
-            .where(Insight.id.in_(chunk))
+            select(
+                Insight.id, Insight.author_id, Insight.kind, Insight.title, Insight.body_md
+            ).where(Insight.id.in_(chunk))
         ):
             facets = [rules.kind_facet("insight"), rules.facet("i", kind)]
             facets += [rules.topic_facet(slug) for slug, _ in topics[iid]]
@@ -270,7 +271,12 @@ def write_documents(conn: Connection, docs: Sequence[Doc], *, fresh: bool = Fals
     now = utcnow()
     # Accents folded before indexing, so "Zoe" finds "Zoë" on both backends alike.
     docs = [
-        {**d, "name": rules.fold(d["name"]), "title": rules.fold(d["title"]), "body": rules.fold(d["body"])}
+        {
+            **d,
+            "name": rules.fold(d["name"]),
+            "title": rules.fold(d["title"]),
+            "body": rules.fold(d["body"]),
+        }
         for d in docs
     ]
     new = [{**d, "indexed_at": now} for d in docs if (d["kind"], d["ref_id"]) not in existing]
@@ -281,11 +287,11 @@ def write_documents(conn: Connection, docs: Sequence[Doc], *, fresh: bool = Fals
     ]
     if new:
         for start in range(0, len(new), 5000):
-            conn.execute(SearchDocument.__table__.insert(), new[start : start + 5000])
+            conn.execute(insert(SearchDocument), new[start : start + 5000])
     if changed:
         stmt = (
-            update(SearchDocument.__table__)
-            .where(SearchDocument.__table__.c.id == bindparam("doc_id"))
+            update(SearchDocument)
+            .where(SearchDocument.id == bindparam("doc_id"))
             .values(
                 owner_id=bindparam("owner_id"),
                 insight_id=bindparam("insight_id"),
@@ -296,7 +302,9 @@ def write_documents(conn: Connection, docs: Sequence[Doc], *, fresh: bool = Fals
                 indexed_at=bindparam("indexed_at"),
             )
         )
-        conn.execute(stmt, [{k: v for k, v in c.items() if k not in ("kind", "ref_id")} for c in changed])
+        conn.execute(
+            stmt, [{k: v for k, v in c.items() if k not in ("kind", "ref_id")} for c in changed]
+        )
     semantic.on_documents_written(conn, docs)
     vocabulary_from(conn, docs)
 
@@ -366,7 +374,9 @@ def add_terms(conn: Connection, terms: dict[str, str]) -> None:
     if not missing:
         return
     dialect = conn.dialect.name
-    stmt: Any = postgresql.insert(SearchTerm) if dialect == "postgresql" else sqlite.insert(SearchTerm)
+    stmt: Any = (
+        postgresql.insert(SearchTerm) if dialect == "postgresql" else sqlite.insert(SearchTerm)
+    )
     conn.execute(stmt.on_conflict_do_nothing(), [{"term": t, "kind": terms[t]} for t in missing])
     if dialect == "postgresql":
         return  # the pg_trgm index on search_terms.term serves the trigram lookups

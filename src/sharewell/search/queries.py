@@ -335,7 +335,11 @@ def closeness_of(
         elif degree == 2 and owner < index.n:
             nbrs, ws = index.neighbours(owner)
             strength = max(
-                (mine[int(n)] * float(w) / 5.0 for n, w in zip(nbrs, ws, strict=True) if int(n) in mine),
+                (
+                    mine[int(n)] * float(w) / 5.0
+                    for n, w in zip(nbrs, ws, strict=True)
+                    if int(n) in mine
+                ),
                 default=None,
             )
         out[owner] = (degree, strength)
@@ -362,7 +366,7 @@ def search(
     settings: Settings,
     index: GraphIndex | None,
     *,
-    standing: StandingLookup | None | str = "default",
+    standing: StandingLookup | str | None = "default",
     weights: rules.Weights | None = None,
     record: bool = True,
 ) -> SearchOut:
@@ -372,7 +376,7 @@ def search(
     kinds = rules.check_kinds(params.kinds)
     limit = max(1, min(params.limit, rules.LIMIT_MAX))
     weights = weights or settings_weights(settings)
-    lookup = default_standing() if standing == "default" else standing
+    lookup = default_standing() if isinstance(standing, str) else standing
     query, corrections = parse(session, params)
     if query.empty:
         return SearchOut(query=params.q, items=[], corrections={})
@@ -442,9 +446,7 @@ def search(
     if record and shown:
         sharing.record_displays(session, viewer, shown, "search", settings)
     items = _present(session, chosen, params, query)
-    return SearchOut(
-        query=params.q, items=items, corrections=corrections, semantic=use_semantic
-    )
+    return SearchOut(query=params.q, items=items, corrections=corrections, semantic=use_semantic)
 
 
 def settings_weights(settings: Settings) -> rules.Weights:
@@ -539,9 +541,7 @@ def _present(
     query: rules.Query,
 ) -> list[SearchHit]:
     owners = {h.owner_id for _, h, _ in chosen}
-    people = {
-        m.id: m for m in session.scalars(select(Member).where(Member.id.in_(sorted(owners))))
-    }
+    people = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(sorted(owners))))}
     insight_ids = [h.ref_id for _, h, _ in chosen if h.kind == "insight"]
     comment_ids = [h.ref_id for _, h, _ in chosen if h.kind == "comment"]
     insights = {
@@ -650,7 +650,9 @@ def _present(
 # --- autocomplete -------------------------------------------------------------------------------
 
 
-def suggest(session: Session, viewer: Member | None, prefix: str, *, limit: int = 8) -> list[Suggestion]:
+def suggest(
+    session: Session, viewer: Member | None, prefix: str, *, limit: int = 8
+) -> list[Suggestion]:
     """Members whose name starts with the typed words, and topics: public things only (a
     contact's name is never suggested). A close spelling is tried when nothing starts so."""
     words = rules.tokens(prefix)
@@ -675,7 +677,11 @@ def suggest(session: Session, viewer: Member | None, prefix: str, *, limit: int 
         if viewer is not None and m.id == viewer.id:
             continue
         out.append(
-            Suggestion(kind="member", label=f"{m.display_name} · {m.headline}"[:120], url=f"/members/{m.handle}")
+            Suggestion(
+                kind="member",
+                label=f"{m.display_name} · {m.headline}"[:120],
+                url=f"/members/{m.handle}",
+            )
         )
     out += [Suggestion(kind="topic", label=t.label, url=f"/topics/{t.slug}") for t in topics]
     return out[:limit]
@@ -695,7 +701,10 @@ def _member_prefix(session: Session, words: Sequence[str], limit: int) -> list[M
         tsq = func.to_tsquery(literal_column("'english'::regconfig"), bindparam("sq", expr))
         stmt = (
             select(Member)
-            .join(SearchDocument, and_(SearchDocument.ref_id == Member.id, SearchDocument.kind == "member"))
+            .join(
+                SearchDocument,
+                and_(SearchDocument.ref_id == Member.id, SearchDocument.kind == "member"),
+            )
             .where(literal_column("search_documents.tsv").op("@@")(tsq))
         )
     else:
@@ -706,7 +715,11 @@ def _member_prefix(session: Session, words: Sequence[str], limit: int) -> list[M
             .join(Member, Member.id == SearchDocument.ref_id)
             .where(text("search_fts MATCH :sq").bindparams(bindparam("sq", expr)))
         )
-    stmt = stmt.where(Member.suspended_at.is_(None)).order_by(Member.display_name, Member.id).limit(limit)
+    stmt = (
+        stmt.where(Member.suspended_at.is_(None))
+        .order_by(Member.display_name, Member.id)
+        .limit(limit)
+    )
     return list(session.scalars(stmt))
 
 
@@ -724,7 +737,10 @@ def list_saved(session: Session, member: Member) -> list[SavedSearchOut]:
         .all()
     )
     rows = session.scalars(
-        select(SavedSearch).where(SavedSearch.member_id == member.id).order_by(SavedSearch.id).limit(100)
+        select(SavedSearch)
+        .where(SavedSearch.member_id == member.id)
+        .order_by(SavedSearch.id)
+        .limit(100)
     )
     return [
         SavedSearchOut(

@@ -135,9 +135,7 @@ def fts5_expression(q: Query, *, with_name: bool) -> str:
     parts = []
     if q.groups:
         joiner = " AND " if q.mode == "and" else " OR "
-        groups = joiner.join(
-            "(" + " OR ".join(f'"{w}"' for w in group) + ")" for group in q.groups
-        )
+        groups = joiner.join("(" + " OR ".join(f'"{w}"' for w in group) + ")" for group in q.groups)
         cols = "name title body" if with_name else "title body"
         parts.append(f"{{{cols}}} : ({groups})")
     if q.facets:
@@ -292,7 +290,5 @@ def check_degree(degree: int | None) -> int | None:
 
 def check_query(q: str) -> str:
     if len(q) > MAX_QUERY_LEN:
-        raise InvalidInput(
-            f"Keep the search under {MAX_QUERY_LEN} characters.", field="q"
-        )
+        raise InvalidInput(f"Keep the search under {MAX_QUERY_LEN} characters.", field="q")
     return q.strip()

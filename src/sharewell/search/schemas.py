@@ -14,9 +14,13 @@ class PersonRef(BaseModel):
 
 
 class Explanation(BaseModel):
-    text: float = Field(description="Text relevance, 0-1 (for cards: share of the query their visible fields match)")
+    text: float = Field(
+        description="Text relevance, 0-1 (for cards: share of the query their visible fields match)"
+    )
     closeness: float = Field(description="Closeness to you, 0-1, from degree and path strength")
-    standing: float | None = Field(description="Standing of the member behind it, 0-1 (null: neutral)")
+    standing: float | None = Field(
+        description="Standing of the member behind it, 0-1 (null: neutral)"
+    )
     degree: str | None = None
     path_strength: float | None = None
     semantic_rank: int | None = Field(None, description="Rank in the semantic match, when used")

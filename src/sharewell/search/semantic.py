@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -111,18 +111,23 @@ def on_documents_written(conn: Connection, docs: Sequence[dict[str, Any]]) -> No
         for start in range(0, len(refs), 900):
             for doc_id, ref in conn.execute(
                 select(SearchDocument.id, SearchDocument.ref_id).where(
-                    SearchDocument.kind == kind, SearchDocument.ref_id.in_(refs[start : start + 900])
+                    SearchDocument.kind == kind,
+                    SearchDocument.ref_id.in_(refs[start : start + 900]),
                 )
             ):
                 ids[(kind, ref)] = doc_id
-    pairs = [(ids[(d["kind"], d["ref_id"])], text_of(d)) for d in wanted if (d["kind"], d["ref_id"]) in ids]
+    pairs = [
+        (ids[(d["kind"], d["ref_id"])], text_of(d))
+        for d in wanted
+        if (d["kind"], d["ref_id"]) in ids
+    ]
     if not pairs:
         return
     vectors = encode([t for _, t in pairs])
     doc_ids = [i for i, _ in pairs]
     conn.execute(delete(SearchVector).where(SearchVector.doc_id.in_(doc_ids)))
     conn.execute(
-        SearchVector.__table__.insert(),
+        insert(SearchVector),
         [
             {"doc_id": i, "model": MODEL_NAME, "vector": v.tobytes()}
             for i, v in zip(doc_ids, vectors, strict=True)
@@ -152,7 +157,7 @@ def build_vectors(session: Session, *, batch: int = 256) -> int:
             break
         vectors = encode([text_of({"name": r[1], "title": r[2], "body": r[3]}) for r in rows])
         conn.execute(
-            SearchVector.__table__.insert(),
+            insert(SearchVector),
             [
                 {"doc_id": r[0], "model": MODEL_NAME, "vector": v.tobytes()}
                 for r, v in zip(rows, vectors, strict=True)
@@ -167,7 +172,9 @@ def _load_matrix(session: Session) -> tuple[npt.NDArray[np.int64], npt.NDArray[n
     from sharewell.search.models import SearchVector
 
     signature = tuple(
-        session.execute(select(func.count(SearchVector.doc_id), func.max(SearchVector.doc_id))).one()
+        session.execute(
+            select(func.count(SearchVector.doc_id), func.max(SearchVector.doc_id))
+        ).one()
     )
     with _lock:
         if _matrix.get("signature") == signature:

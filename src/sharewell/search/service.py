@@ -46,7 +46,9 @@ def save_search(session: Session, member: Member, data: SavedSearchIn) -> SavedS
     rules.check_degree(data.degree)
     if not data.q.strip() and not (data.topic or data.company or data.city):
         raise InvalidInput("Give some words or a filter to watch for.", field="q")
-    count = session.scalar(select(func.count(SavedSearch.id)).where(SavedSearch.member_id == member.id))
+    count = session.scalar(
+        select(func.count(SavedSearch.id)).where(SavedSearch.member_id == member.id)
+    )
     if (count or 0) >= MAX_SAVED:
         raise Conflict(f"You can keep up to {MAX_SAVED} saved searches; delete one first.")
     newest = session.scalar(select(func.coalesce(func.max(SearchDocument.id), 0))) or 0
@@ -116,14 +118,16 @@ def check_saved_search(
         saved.checked_at = now
         return 0
     out = search(
-        session, member, params_of(saved, since_doc_id=saved.last_doc_id), settings, index,
+        session,
+        member,
+        params_of(saved, since_doc_id=saved.last_doc_id),
+        settings,
+        index,
         record=False,
     )
     doc_ids = [h.doc_id for h in out.items]
     known = set(
-        session.scalars(
-            select(SearchAlert.doc_id).where(SearchAlert.saved_search_id == saved.id)
-        )
+        session.scalars(select(SearchAlert.doc_id).where(SearchAlert.saved_search_id == saved.id))
     )
     fresh = [(h, d) for h, d in zip(out.items, doc_ids, strict=True) if d and d not in known]
     for hit, doc_id in fresh:
@@ -174,7 +178,10 @@ def check_all(
         with session_scope(factory) as session:  # type: ignore[arg-type]
             ids = list(
                 session.scalars(
-                    select(SavedSearch.id).where(SavedSearch.id > last).order_by(SavedSearch.id).limit(100)
+                    select(SavedSearch.id)
+                    .where(SavedSearch.id > last)
+                    .order_by(SavedSearch.id)
+                    .limit(100)
                 )
             )
         if not ids:

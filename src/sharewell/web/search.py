@@ -42,8 +42,13 @@ def search_page(
     explain: str = "",
 ) -> Response:
     values = {
-        "q": q[: rules.MAX_QUERY_LEN], "kind": kind, "topic": topic[:60], "company": company[:100],
-        "city": city[:100], "degree": degree, "explain": explain,
+        "q": q[: rules.MAX_QUERY_LEN],
+        "kind": kind,
+        "topic": topic[:60],
+        "company": company[:100],
+        "city": city[:100],
+        "degree": degree,
+        "explain": explain,
     }
     result: SearchOut | None = None
     error = None
@@ -75,9 +80,13 @@ def search_page(
 
 
 @router.get("/search/suggest")
-def suggest_partial(request: Request, me: SignedInMember, session: SessionDep, q: str = "") -> Response:
+def suggest_partial(
+    request: Request, me: SignedInMember, session: SessionDep, q: str = ""
+) -> Response:
     """The autocomplete list htmx swaps under the box (plain links; no script needed)."""
-    return render(request, "search/_suggest.html", {"suggestions": queries.suggest(session, me, q[:100])})
+    return render(
+        request, "search/_suggest.html", {"suggestions": queries.suggest(session, me, q[:100])}
+    )
 
 
 @router.get("/search/saved")
@@ -131,7 +140,9 @@ def delete(
 
 
 @router.post("/search/alerts/read")
-def read(request: Request, me: SignedInMember, session: SessionDep, settings: SettingsDep) -> Response:
+def read(
+    request: Request, me: SignedInMember, session: SessionDep, settings: SettingsDep
+) -> Response:
     service.mark_read(session, me)
     response = RedirectResponse("/search/saved", status_code=303)
     web_session.flash(response, settings, "All alerts marked as read.")

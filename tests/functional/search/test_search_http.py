@@ -24,7 +24,12 @@ def test_api_search_with_filters_and_explain(
     client: TestClient, members: Members, db: Session
 ) -> None:
     me = members.create("Sam Searcher")
-    members.create("Priya Sharma", headline="Data Engineer at Acme", topics=["Python"], location="Berlin, Germany")
+    members.create(
+        "Priya Sharma",
+        headline="Data Engineer at Acme",
+        topics=["Python"],
+        location="Berlin, Germany",
+    )
     token = members.token(me)
     r = client.get("/api/v1/search", params={"q": "Pryia", "explain": 1}, headers=auth(token))
     assert r.status_code == 200, r.text
@@ -68,14 +73,21 @@ def test_saved_search_alerts_in_the_inbox_and_by_mail(
     page = client.get("/search", params={"q": "lakehouse"})
     r = client.post(
         "/search/saved",
-        data={"csrf_token": csrf_from(page.text), "q": "lakehouse", "name": "Lakehouse", "mail": "on"},
+        data={
+            "csrf_token": csrf_from(page.text),
+            "q": "lakehouse",
+            "name": "Lakehouse",
+            "mail": "on",
+        },
         follow_redirects=False,
     )
     assert r.status_code == 303
     saved = db.scalar(select(SavedSearch).where(SavedSearch.member_id == me.id))
     assert saved is not None
     insight_service.publish(
-        db, author, InsightIn(kind="insight", title="Lakehouse lessons", body="Small files hurt."),
+        db,
+        author,
+        InsightIn(kind="insight", title="Lakehouse lessons", body="Small files hurt."),
         settings.insight_limits,
     )
     now = utcnow()
@@ -92,7 +104,10 @@ def test_saved_search_alerts_in_the_inbox_and_by_mail(
     assert client.post("/api/v1/search/alerts/read", headers=auth(token)).json() == {"marked": 1}
     listed = client.get("/api/v1/search/saved", headers=auth(token)).json()
     assert listed[0]["unread"] == 0
-    assert client.delete(f"/api/v1/search/saved/{listed[0]['id']}", headers=auth(token)).status_code == 204
+    assert (
+        client.delete(f"/api/v1/search/saved/{listed[0]['id']}", headers=auth(token)).status_code
+        == 204
+    )
     other = members.create()
     with __import__("pytest").raises(Exception):
         service.delete_saved(db, other, listed[0]["id"])

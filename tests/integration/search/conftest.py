@@ -58,7 +58,9 @@ def world(db: Session, members: Members, settings: Settings) -> World:
     )
     holder = members.create("Holly Holder", headline="Talent partner", topics=["Recruiting"])
     stranger = members.create(
-        "Pierre Dupont", headline="Data Engineer at Globex", location="Paris, France",
+        "Pierre Dupont",
+        headline="Data Engineer at Globex",
+        location="Paris, France",
         topics=["Data Engineering"],
     )
     cards: dict[str, str] = {}
@@ -82,12 +84,16 @@ def world(db: Session, members: Members, settings: Settings) -> World:
             holder,
             contact.public_id,
             visibility,
-            card_fields=["title", "company"] if visibility == "blind" else ["title", "company", "city"],
+            card_fields=["title", "company"]
+            if visibility == "blind"
+            else ["title", "company", "city"],
         )
         cards[visibility] = contact.public_id
     for i in range(3):  # with Yannick: four counted data engineers at Acme
         c = contact_service.create_contact(
-            db, holder, ContactIn(full_name=f"Filler Person{i}", company="Acme", title="Data Engineer")
+            db,
+            holder,
+            ContactIn(full_name=f"Filler Person{i}", company="Acme", title="Data Engineer"),
         )
         sharing.set_visibility(db, holder, c.public_id, "counted")
     limits = settings.insight_limits
@@ -103,7 +109,11 @@ def world(db: Session, members: Members, settings: Settings) -> World:
         limits,
     )
     insight_service.add_comment(
-        db, holder, insight.public_id, CommentIn(body="We fixed stalled pipelines with on-call rotas."), limits
+        db,
+        holder,
+        insight.public_id,
+        CommentIn(body="We fixed stalled pipelines with on-call rotas."),
+        limits,
     )
     private = insight_service.publish(
         db,

@@ -14,12 +14,11 @@ from sharewell.contacts.models import Contact, ContactDisplay
 from sharewell.errors import InvalidInput, RateLimited
 from sharewell.members import service as member_service
 from sharewell.members.schemas import ProfileUpdate
-from sharewell.network.graph import GraphIndex
 from sharewell.search import indexing
 from sharewell.search.models import SearchDocument
 from sharewell.search.queries import SearchParams, search, suggest
 
-from .conftest import OPEN_NAME, SECRET_NAMES, World
+from .conftest import OPEN_NAME, SECRET_NAMES
 
 
 def run(db, world, settings, graph, q="", **kw):  # type: ignore[no-untyped-def]
@@ -32,7 +31,9 @@ def titles(out) -> list[str]:  # type: ignore[no-untyped-def]
 
 def displays(db: Session, viewer_id: int) -> int:
     return int(
-        db.scalar(select(func.count(ContactDisplay.id)).where(ContactDisplay.viewer_id == viewer_id))
+        db.scalar(
+            select(func.count(ContactDisplay.id)).where(ContactDisplay.viewer_id == viewer_id)
+        )
         or 0
     )
 
@@ -146,14 +147,22 @@ def test_standing_lookup_changes_the_order(db, world, settings, graph) -> None:
         return {i: (1.0 if i == world.stranger.id else 0.0) for i in ids}
 
     weights_first = search(
-        db, world.searcher, SearchParams(q="data engineer", kinds=("member",), explain=True),
-        settings, None, standing=lookup,
+        db,
+        world.searcher,
+        SearchParams(q="data engineer", kinds=("member",), explain=True),
+        settings,
+        None,
+        standing=lookup,
     )
     assert weights_first.items[0].title == "Pierre Dupont"
     assert weights_first.items[0].explain.standing == 1.0
     neutral = search(
-        db, world.searcher, SearchParams(q="data engineer", kinds=("member",), explain=True),
-        settings, None, standing=None,
+        db,
+        world.searcher,
+        SearchParams(q="data engineer", kinds=("member",), explain=True),
+        settings,
+        None,
+        standing=None,
     )
     assert all(h.explain.standing is None for h in neutral.items)
 
@@ -179,9 +188,9 @@ def test_the_index_follows_edits_in_the_same_transaction(db, world, settings, gr
     assert run(db, world, settings, graph, "lighthouse").items == []  # visibility at query time
     contact_service.delete_contact(db, world.holder, world.cards["blind"])
     assert not db.scalar(
-        select(func.count()).select_from(SearchDocument).where(
-            SearchDocument.kind == "contact", SearchDocument.ref_id == contact.id + 100000
-        )
+        select(func.count())
+        .select_from(SearchDocument)
+        .where(SearchDocument.kind == "contact", SearchDocument.ref_id == contact.id + 100000)
     )
 
 

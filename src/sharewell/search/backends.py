@@ -19,8 +19,8 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
 from sharewell.search import rules
 from sharewell.search.models import SearchDocument, SearchTerm, SearchTermGram

@@ -12,6 +12,8 @@ from sharewell.mail import models as mail_models
 from sharewell.members import models as members_models
 from sharewell.network import models as network_models
 from sharewell.network import terms as network_terms
+from sharewell.search import indexing as search_indexing
+from sharewell.search import models as search_models
 from sharewell.standing import models as standing_models
 
 __all__ = [
@@ -25,5 +27,7 @@ __all__ = [
     "members_models",
     "network_models",
     "network_terms",
+    "search_indexing",
+    "search_models",
     "standing_models",
 ]

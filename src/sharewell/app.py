@@ -27,6 +27,7 @@ from sharewell.api import intros as intros_api
 from sharewell.api import ledger as ledger_api
 from sharewell.api import members as members_api
 from sharewell.api import network as network_api
+from sharewell.api import search as search_api
 from sharewell.api import sharing as sharing_api
 from sharewell.api import standing as standing_api
 from sharewell.api.problems import problem
@@ -45,6 +46,7 @@ from sharewell.web import intros as web_intros
 from sharewell.web import ledger as web_ledger
 from sharewell.web import network as web_network
 from sharewell.web import routes as web_routes
+from sharewell.web import search as web_search
 from sharewell.web import sharing as web_sharing
 from sharewell.web import standing as web_standing
 from sharewell.web.session import SignInRequired
@@ -177,6 +179,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.limiter = limiter_for(settings)
+    from sharewell.search import semantic
+
+    semantic.configure(settings.search_semantic, settings.search_semantic_model)
     app.state.graph = GraphHolder(settings)  # built at start-up (below) or on first use
     if settings.env != "test":
         _warm_graph(app)
@@ -208,6 +213,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(web_network.router)
     app.include_router(intros_api.router, prefix="/api/v1")
     app.include_router(web_intros.router)
+    app.include_router(search_api.router, prefix="/api/v1")
+    app.include_router(web_search.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

@@ -103,6 +103,30 @@ class Settings(BaseSettings):
         True,
         description="Load the memory-mapped graph snapshot under the data folder when present.",
     )
+    # --- search (docs/search.md) ---
+    search_weight_text: float = Field(
+        0.6, ge=0, description="Weight of text relevance in the search ranking."
+    )
+    search_weight_closeness: float = Field(
+        0.3, ge=0, description="Weight of network closeness (degree, path strength) in search."
+    )
+    search_weight_standing: float = Field(
+        0.1, ge=0, description="Weight of standing in the search ranking (neutral until known)."
+    )
+    search_candidates: int = Field(
+        100, ge=10, le=2000, description="Full-text candidates per kind before ranking."
+    )
+    search_semantic: bool = Field(
+        True,
+        description="Use semantic matching when the `semantic` extra is installed (offline).",
+    )
+    search_semantic_model: str | None = Field(
+        None,
+        description="Folder of a sentence-transformers model to use instead of the packaged one.",
+    )
+    search_alerts_mail: bool = Field(
+        True, description="Mail members when a saved search has new matches (besides the inbox)."
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     sql_echo: bool = Field(False, description="Log every SQL statement (debugging only).")
 

@@ -8,12 +8,14 @@ from sqlalchemy import Engine
 
 import sharewell.all_models  # noqa: F401
 from sharewell.db import Base
-from sharewell.migrations import current_heads
+from sharewell.migrations import COMPARE_OPTIONS, current_heads
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts=dict(COMPARE_OPTIONS)), Base.metadata
+        )
     assert diff == [], f"models differ from migrations; add a migration: {diff}"
 
 

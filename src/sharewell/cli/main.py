@@ -43,6 +43,8 @@ ledger_app = typer.Typer(help="The ledger's jobs and books.", no_args_is_help=Tr
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(network_app, name="network")
 app.add_typer(standing_app, name="standing")
+search_app = typer.Typer(help="The search index.", no_args_is_help=True)
+app.add_typer(search_app, name="search")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -798,6 +800,39 @@ def intros_disputes(now: Annotated[str | None, NOW_OPTION] = None) -> None:
     with session_scope(make_session_factory(engine_for(settings))) as session:
         done = service.mark_disputes(session, settings, _when(now))
     console.print(f"{done} outcome(s) now in dispute.")
+
+
+@search_app.command("reindex")
+def search_reindex(
+    vectors: Annotated[
+        bool, typer.Option(help="Also encode every profile, insight and comment (semantic extra).")
+    ] = False,
+) -> None:
+    """Rebuild the search documents, the full-text index and the typo vocabulary."""
+    import time
+
+    from sharewell.migrations import upgrade
+    from sharewell.search import indexing, semantic
+
+    settings = get_settings()
+    engine = engine_for(settings)
+    upgrade(engine)
+    if vectors and not semantic.configure(True, settings.search_semantic_model):
+        raise _fail(f"--vectors needs the semantic extra: {semantic.INSTALL_HINT}")
+    if not vectors:
+        semantic.configure(False)
+    factory = make_session_factory(engine)
+    started = time.perf_counter()
+    with session_scope(factory) as session:
+        counts = indexing.reindex_all(session)
+        encoded = semantic.build_vectors(session) if vectors else 0
+    took = time.perf_counter() - started
+    console.print(
+        "Search index rebuilt: "
+        + ", ".join(f"{n:,} {kind}s" for kind, n in counts.items())
+        + (f", {encoded:,} vectors" if vectors else "")
+        + f" in {took:.1f} s."
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

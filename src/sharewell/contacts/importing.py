@@ -32,6 +32,7 @@ from sharewell.errors import InvalidInput, PayloadTooLarge
 from sharewell.importers import ContactFormat, ParsedContact, TypedValue
 from sharewell.members.models import Member, ProfileLink
 from sharewell.network.terms import refresh_contact_terms
+from sharewell.search.indexing import refresh_contact_documents
 
 # A newer LinkedIn export is the better source for job changes.
 OVERWRITE_FROM = {ContactFormat.LINKEDIN: frozenset({"company", "title"})}
@@ -228,6 +229,7 @@ def import_file(
     _apply_updates(session, updates, blocked, default_region)
     # Bulk statements bypass the ORM hook that keeps the network's filter terms current.
     refresh_contact_terms(session.connection(), [*real_ids.values(), *updates])
+    refresh_contact_documents(session.connection(), [*real_ids.values(), *updates])
     _record_duplicates(session, holder.id, duplicates, real_ids)
     _match_members(session, holder.id, list(real_ids.values()) + list(updates))
 

@@ -34,6 +34,7 @@ from .insights_phase import phase_insights
 from .intros_phase import phase_intros
 from .ledger_phase import phase_ledger
 from .network_phase import phase_connections, phase_member_terms
+from .search_phase import phase_search
 from .standing_phase import phase_standing, phase_standing_impacts
 
 DEMO_DOMAIN = "demo.sharewell.example"  # .example is reserved: no demo mail reaches anyone
@@ -230,6 +231,7 @@ PHASES: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("introductions", phase_intros),
     ("standing-impacts", phase_standing_impacts),
     ("standing", phase_standing),
+    ("search", phase_search),
 ]
 
 

@@ -3,7 +3,9 @@ needed beside the installed package."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -12,6 +14,35 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 HERE = Path(__file__).resolve().parent
+
+# Backend-specific full-text DDL that the models do not describe (migration 0010_search):
+# SQLite's FTS5 table and its shadow tables, PostgreSQL's generated tsvector column and the
+# GIN indexes. Autogenerate must neither drop nor compare them.
+UNMODELLED_TABLE_PREFIX = "search_fts"
+UNMODELLED_COLUMNS = frozenset({("search_documents", "tsv")})
+UNMODELLED_INDEXES = frozenset({"ix_search_documents_tsv", "ix_search_terms_trgm"})
+
+
+def include_name(name: str | None, type_: str, parent_names: Mapping[str, Any]) -> bool:
+    """Reflection filter for autogenerate (before anything is reflected)."""
+    if type_ == "table" and name and name.startswith(UNMODELLED_TABLE_PREFIX):
+        return False
+    if type_ == "column" and (parent_names.get("table_name"), name) in UNMODELLED_COLUMNS:
+        return False
+    return not (type_ == "index" and name in UNMODELLED_INDEXES)
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    if type_ == "table" and name and name.startswith(UNMODELLED_TABLE_PREFIX):
+        return False
+    if type_ == "column" and (getattr(obj.table, "name", None), name) in UNMODELLED_COLUMNS:
+        return False
+    return not (type_ == "index" and name in UNMODELLED_INDEXES)
+
+
+COMPARE_OPTIONS: dict[str, Any] = {"include_name": include_name, "include_object": include_object}
 
 
 def alembic_config(engine: Engine) -> Config:

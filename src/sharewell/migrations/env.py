@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 import sharewell.all_models  # noqa: F401 - registers every table on Base.metadata
 from sharewell.db import Base
+from sharewell.migrations import COMPARE_OPTIONS
 
 engine: Engine = context.config.attributes["engine"]
 
@@ -16,6 +17,7 @@ with engine.connect() as connection:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        **COMPARE_OPTIONS,
     )
     with context.begin_transaction():
         context.run_migrations()

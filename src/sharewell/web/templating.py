@@ -30,6 +30,7 @@ NAVIGATION: list[tuple[str, str, bool]] = [
     ("Network", "/network", True),
     ("Find a way in", "/find", True),
     ("Introductions", "/intros", True),
+    ("Saved searches", "/search/saved", True),
 ]
 
 # Areas register unread counts shown beside a navigation entry: path -> fn(session, member).

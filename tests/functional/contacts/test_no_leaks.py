@@ -207,3 +207,50 @@ def test_the_holder_sees_everything_of_their_own(
         f"/api/v1/contacts/{book['private']}", headers=auth(members.token(holder))
     ).text
     assert PEOPLE["private"][1] in body and "NOTE-private-SECRET" in body
+
+
+def test_name_searches_reveal_nothing_about_blind_counted_or_private_entries(
+    client: TestClient, book: dict[str, str], members: Members
+) -> None:
+    """Search by each secret name (and each part of it), through the API, the page and the
+    autocomplete, as another member: nothing leaks, and the answer is the one a search for a
+    name nobody has gets."""
+    other = members.create()
+    token = members.token(other)
+    web_sign_in(client, other.email)
+
+    def answer(q: str) -> tuple[list[object], dict[str, object]]:
+        r = client.get("/api/v1/search", params={"q": q, "explain": 1}, headers=auth(token))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        return body["items"], body["corrections"]
+
+    nobody = answer("Quentin Nonexistentson")
+    for visibility in ("private", "counted", "blind"):
+        name = PEOPLE[visibility][0]
+        for q in (name, *name.split(), PEOPLE[visibility][1], PEOPLE[visibility][3]):
+            got = answer(q)
+            assert got == nobody, (visibility, q, got)
+            for path in ("/search", "/search/suggest"):
+                # The page echoes what the searcher typed; nothing else may carry a secret.
+                page = client.get(path, params={"q": q}).text.replace(q, "")
+                for v in PEOPLE:
+                    for secret in secrets_for(v):
+                        assert secret not in page, (secret, path)
+            suggestions = client.get(
+                "/api/v1/search/suggest", params={"q": q}, headers=auth(token)
+            ).json()
+            assert suggestions == []
+    # The open card is found by its name, with only its public fields.
+    items, _ = answer(PEOPLE["open"][0])
+    assert [i["kind"] for i in items] == ["card"]
+    text = str(items)
+    for secret in secrets_for("open"):
+        assert secret not in text
+    # A search by shared fields shows the blind card as a card, counted entries as a count.
+    items, _ = answer("acme")
+    kinds = sorted(i["kind"] for i in items)
+    assert kinds.count("card") == 2 and "aggregate" in kinds
+    for v in ("private", "counted", "blind"):
+        for secret in secrets_for(v):
+            assert secret not in str(items)

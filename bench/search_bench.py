@@ -1,0 +1,191 @@
+"""Search speed: p50/p99 of a two-word query with filters, through the whole search service
+(full text, visibility, cards, aggregates, closeness from the graph index, and the quota and
+audit bookkeeping of ``record_displays``), on the bulk demo.
+
+Generate the network first (into an empty database; the demo's last phase builds the search
+index), e.g.:
+    SHAREWELL_DATA_DIR=/tmp/bench5k sharewell demo --members 5000 --contacts-per-member 50
+then: python bench/search_bench.py --database-url sqlite:////tmp/bench5k/sharewell.sqlite3
+Queries are drawn from the demo's own vocabulary: a title word and a topic word, with a city
+or a company filter. Each query runs in its own transaction, committed (so the display audit
+is really written); the quota is counted but set high enough never to refuse.
+Results: bench/results/search.{json,md} (one entry per backend, merged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+
+from sharewell.config import Settings
+from sharewell.contacts.models import Contact, ContactDisplay
+from sharewell.db import make_engine, make_session_factory, session_scope
+from sharewell.demo import vocabulary as v
+from sharewell.members.models import Member
+from sharewell.network.index import GraphHolder
+from sharewell.search import queries
+from sharewell.search.models import SearchDocument
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def pct(xs: list[float]) -> dict[str, float]:
+    a = np.array(xs) * 1000
+    return {
+        "n": len(xs),
+        "p50_ms": round(float(np.percentile(a, 50)), 2),
+        "p95_ms": round(float(np.percentile(a, 95)), 2),
+        "p99_ms": round(float(np.percentile(a, 99)), 2),
+        "mean_ms": round(float(a.mean()), 2),
+    }
+
+
+def two_word_queries(rng: np.random.Generator, n: int) -> list[dict[str, str]]:
+    out = []
+    functions = list(v.FUNCTIONS.values())
+    for _ in range(n):
+        titles, topics, _, _ = functions[int(rng.integers(len(functions)))]
+        title_word = titles[int(rng.integers(len(titles)))].split()[-1]
+        topic_word = topics[int(rng.integers(len(topics)))].split()[0]
+        q = {"q": f"{title_word} {topic_word}"}
+        if rng.random() < 0.5:
+            q["city"] = v.CITIES[int(rng.integers(len(v.CITIES)))][0]
+        else:
+            q["company"] = v.COMPANIES[int(rng.integers(min(20, len(v.COMPANIES))))][0]
+        out.append(q)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--database-url", required=True)
+    ap.add_argument("--queries", type=int, default=500)
+    ap.add_argument("--note", default="")
+    args = ap.parse_args()
+    engine = make_engine(args.database_url)
+    backend = engine.dialect.name
+    settings = Settings(
+        env="test", display_quota_hour=10**9, display_quota_day=10**9, search_semantic=False
+    )
+    factory = make_session_factory(engine)
+    rng = np.random.default_rng(7)
+    with session_scope(factory) as session:
+        sizes = {
+            "members": int(session.scalar(select(func.count(Member.id))) or 0),
+            "contacts": int(session.scalar(select(func.count(Contact.id))) or 0),
+            "shared_contacts": int(
+                session.scalar(
+                    select(func.count(Contact.id)).where(Contact.visibility != "private")
+                )
+                or 0
+            ),
+            "search_documents": int(session.scalar(select(func.count(SearchDocument.id))) or 0),
+        }
+        max_id = int(session.scalar(select(func.max(Member.id))) or 1)
+        audit_before = int(session.scalar(select(func.count(ContactDisplay.id))) or 0)
+    holder = GraphHolder(settings)
+    started = time.perf_counter()
+    with session_scope(factory) as session:
+        holder.current(session)
+    graph_s = time.perf_counter() - started
+
+    timings: list[float] = []
+    shown = 0
+    empty = 0
+    for spec in two_word_queries(rng, args.queries):
+        viewer_id = int(rng.integers(1, max_id + 1))
+        t0 = time.perf_counter()
+        with session_scope(factory) as session:
+            viewer = session.get(Member, viewer_id)
+            if viewer is None:
+                continue
+            index = holder.current(session)
+            out = queries.search(
+                session,
+                viewer,
+                queries.SearchParams(
+                    q=spec["q"], city=spec.get("city"), company=spec.get("company"), limit=20
+                ),
+                settings,
+                index,
+            )
+        timings.append(time.perf_counter() - t0)
+        shown += sum(1 for i in out.items if i.kind in ("card", "aggregate"))
+        empty += not out.items
+    with session_scope(factory) as session:
+        audit_after = int(session.scalar(select(func.count(ContactDisplay.id))) or 0)
+    result = {
+        "run": datetime.now(UTC).isoformat(timespec="seconds"),
+        "backend": backend,
+        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "sizes": sizes,
+        "graph_index_s": round(graph_s, 2),
+        "two_word_query_with_filter": pct(timings),
+        "cards_and_aggregates_shown": shown,
+        "audit_rows_written": audit_after - audit_before,
+        "queries_with_no_result": empty,
+        "note": args.note,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "search.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data[backend] = result
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    (RESULTS / "search.md").write_text(render(data))
+    print(json.dumps(result, indent=2))
+
+
+def render(data: dict[str, dict]) -> str:  # type: ignore[type-arg]
+    lines = [
+        "# Search speed (bench/search_bench.py)",
+        "",
+        "Two-word query (title word + topic word) with a city or company filter, over every kind,",
+        "through `search.queries.search` including closeness from the graph index and the quota",
+        "and audit bookkeeping (`record_displays`), each in its own committed transaction.",
+        "",
+        "| backend | members | contacts (shared) | documents | n | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in sorted(data.items()):
+        s, t = r["sizes"], r["two_word_query_with_filter"]
+        lines.append(
+            f"| {name} | {s['members']:,} | {s['contacts']:,} ({s['shared_contacts']:,}) | "
+            f"{s['search_documents']:,} | {t['n']} | {t['p50_ms']} | {t['p95_ms']} | "
+            f"{t['p99_ms']} |"
+        )
+    lines += ["", "Notes per run:", ""]
+    for name, r in sorted(data.items()):
+        lines.append(
+            f"- {name} ({r['run']}): {r['cards_and_aggregates_shown']} cards/aggregates shown and "
+            f"{r['audit_rows_written']} audit rows written; {r['queries_with_no_result']} queries "
+            f"found nothing; graph index {r['graph_index_s']} s. {r['note']}"
+        )
+    lines += [
+        "",
+        "Goal (issue 11): p99 < 50 ms at 100,000 members with ~50 shared contacts each. "
+        + "; ".join(
+            f"{name}: {'met' if r['two_word_query_with_filter']['p99_ms'] < 50 else 'NOT met'}"
+            f" at {r['sizes']['members']:,} members"
+            for name, r in sorted(data.items())
+        )
+        + ".",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["--render"]:
+        (RESULTS / "search.md").write_text(
+            render(json.loads((RESULTS / "search.json").read_text()))
+        )
+    else:
+        main()

@@ -1,0 +1,312 @@
+"""Search quality: a labelled evaluation set built from the demo network generator, and
+nDCG@10 / recall@50 for text only, text + network + standing, and semantic (when the extra is
+installed).
+
+The set is built from the generated data before any tuning, with queries worded differently
+from their targets (plurals, extra words, typos, "at"/"in" phrasing):
+
+* people: "<topic> experts <city>" → members with that topic living in that city;
+* cards: "<title>s at <company>" → blind/open cards that *show* that title and company;
+* insights: "advice on <topic>" → insights the searcher may see, on that topic;
+* typos: a member's name with two letters of the first name swapped → that member.
+
+Grades: 1 = matches the need; +1 when the member behind it (the member, the card's holder,
+the insight's author) is within two hops of the searcher — reachable with one introduction,
+which is what a search in a sharing network is for. Binary (topical-only) scores are reported
+too, so the blend is seen not to buy closeness with relevance.
+
+    python bench/search_quality.py --members 1500          # SQLite in a temporary folder
+    python bench/search_quality.py --database-url postgresql+psycopg://…/empty_db
+
+Results: bench/results/search_quality.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharewell.config import Settings
+from sharewell.contacts import sharing
+from sharewell.contacts import sharing_rules as card_rules
+from sharewell.contacts.models import Contact
+from sharewell.db import make_engine, make_session_factory, session_scope
+from sharewell.demo.generator import DemoOptions, generate
+from sharewell.insights.models import Insight, InsightTopic, Reaction
+from sharewell.members.models import Member, MemberTopic, Topic
+from sharewell.migrations import upgrade
+from sharewell.network.graph import GraphIndex
+from sharewell.network.index import GraphHolder
+from sharewell.search import queries, rules, semantic
+from sharewell.standing import compute_standing
+
+RESULTS = Path(__file__).parent / "results"
+KINDS = ("member", "card", "insight")
+
+
+@dataclass
+class Case:
+    kind: str
+    searcher: int
+    q: str
+    relevant: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def key_of(hit: object) -> tuple[str, str]:
+    kind = hit.kind  # type: ignore[attr-defined]
+    if kind == "card":
+        return ("card", hit.card_id)  # type: ignore[attr-defined]
+    return (kind, hit.url)  # type: ignore[attr-defined]
+
+
+def ndcg(ranked: Sequence[tuple[str, str]], relevant: dict[tuple[str, str], int], k: int) -> float:
+    dcg = sum(
+        (2 ** relevant.get(key, 0) - 1) / math.log2(i + 2) for i, key in enumerate(ranked[:k])
+    )
+    ideal = sorted(relevant.values(), reverse=True)[:k]
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall(
+    ranked: Sequence[tuple[str, str]], relevant: dict[tuple[str, str], int], k: int
+) -> float:
+    if not relevant:
+        return 0.0
+    return len(set(ranked[:k]) & set(relevant)) / len(relevant)
+
+
+def swap_typo(name: str) -> str:
+    first, _, rest = name.partition(" ")
+    if len(first) < 4:
+        return name
+    chars = list(first)
+    chars[1], chars[2] = chars[2], chars[1]
+    return "".join(chars) + (" " + rest if rest else "")
+
+
+def build_cases(
+    session: Session, index: GraphIndex, rng: np.random.Generator, n: int
+) -> list[Case]:
+    members = {m.id: m for m in session.scalars(select(Member))}
+    topics = dict(session.execute(select(Topic.id, Topic.label)).tuples().all())
+    member_topics: dict[int, set[int]] = {}
+    for mid, tid in session.execute(select(MemberTopic.member_id, MemberTopic.topic_id)):
+        member_topics.setdefault(mid, set()).add(tid)
+    ids = np.array(sorted(members))
+    cases: list[Case] = []
+
+    def reach(searcher: int) -> set[int]:
+        dist = index.distances_from(searcher, 2)
+        return {int(x) for x in np.flatnonzero((dist >= 1) & (dist <= 2))}
+
+    def grade(owner: int, near: set[int]) -> int:
+        return 1 + (owner in near)
+
+    for _ in range(n):  # people
+        s, target = (int(x) for x in rng.choice(ids, 2, replace=False))
+        tm = members[target]
+        if not member_topics.get(target):
+            continue
+        tid = sorted(member_topics[target])[0]
+        city = tm.location.split(",")[0]
+        near = reach(s)
+        case = Case("people", s, f"{topics[tid].lower()} experts {city}")
+        for mid, m in members.items():
+            if (
+                mid != s
+                and tid in member_topics.get(mid, set())
+                and m.location.split(",")[0] == city
+            ):
+                case.relevant[("member", f"/members/{m.handle}")] = grade(mid, near)
+        cases.append(case)
+    shared = session.scalars(
+        select(Contact).where(Contact.visibility.in_(("blind", "open"))).limit(20000)
+    ).all()
+    by_pair: dict[tuple[str, str], list[Contact]] = {}
+    for c in shared:
+        card = card_rules.card_fields_for(sharing.card_source(c))
+        if card and card.get("title") and card.get("company"):
+            by_pair.setdefault((str(card["title"]), str(card["company"])), []).append(c)
+    pairs = sorted(by_pair)
+    for _ in range(n):  # cards
+        if not pairs:
+            break
+        title, company = pairs[int(rng.integers(len(pairs)))]
+        s = int(rng.choice(ids))
+        near = reach(s)
+        case = Case("cards", s, f"{title.lower()}s at {company}")
+        for c in by_pair[(title, company)]:
+            if c.holder_id != s:
+                case.relevant[("card", c.public_id)] = grade(c.holder_id, near)
+        if case.relevant:
+            cases.append(case)
+    insight_topics: dict[int, set[int]] = {}
+    for iid, tid in session.execute(select(InsightTopic.insight_id, InsightTopic.topic_id)):
+        insight_topics.setdefault(iid, set()).add(tid)
+    insights = session.scalars(
+        select(Insight).where(
+            Insight.visibility.in_(("public", "members")), Insight.deleted_at.is_(None)
+        )
+    ).all()
+    topic_ids = sorted({t for ts in insight_topics.values() for t in ts})
+    for _ in range(n):  # insights
+        tid = topic_ids[int(rng.integers(len(topic_ids)))]
+        s = int(rng.choice(ids))
+        near = reach(s)
+        case = Case("insights", s, f"advice on {topics[tid].lower()}")
+        for i in insights:
+            if tid in insight_topics.get(i.id, set()):
+                case.relevant[("insight", f"/insights/{i.public_id}")] = grade(i.author_id, near)
+        if case.relevant:
+            cases.append(case)
+    for _ in range(n // 2):  # typos
+        s, target = (int(x) for x in rng.choice(ids, 2, replace=False))
+        name = members[target].display_name
+        typo = swap_typo(name)
+        if typo == name:
+            continue
+        near = reach(s)
+        case = Case("typos", s, typo)
+        for mid, m in members.items():
+            if mid != s and m.display_name == name:
+                case.relevant[("member", f"/members/{m.handle}")] = grade(mid, near)
+        cases.append(case)
+    return cases
+
+
+def standing_lookup(session: Session) -> queries.StandingLookup:
+    """Standing from the impact graph (reactions: who benefited → who gave), computed with the
+    standing area's own algorithm, as the standing area will provide it."""
+    rows = session.execute(select(Reaction.member_id, Reaction.recipient_id, Reaction.kind)).all()
+    n = int(max((max(a, b) for a, b, _ in rows), default=0)) + 1
+    weights = [3.0 if k == "acted_on" else 1.0 for _, _, k in rows]
+    scores = compute_standing([a for a, _, _ in rows], [b for _, b, _ in rows], weights, n)
+
+    def lookup(_session: Session, ids: Sequence[int]) -> dict[int, float]:
+        return {i: float(scores[i]) if i < len(scores) else 0.0 for i in ids}
+
+    return lookup
+
+
+def evaluate(session, index, cases, settings, weights, standing):  # type: ignore[no-untyped-def]
+    per: dict[str, dict[str, list[float]]] = {}
+    for case in cases:
+        viewer = session.get(Member, case.searcher)
+        out = queries.search(
+            session,
+            viewer,
+            queries.SearchParams(q=case.q, kinds=KINDS, limit=50),
+            settings,
+            index,
+            standing=standing,
+            weights=weights,
+            record=False,
+        )
+        ranked = [key_of(h) for h in out.items]
+        binary = {k: 1 for k in case.relevant}
+        m = per.setdefault(case.kind, {"ndcg10": [], "recall50": [], "ndcg10_topical": []})
+        m["ndcg10"].append(ndcg(ranked, case.relevant, 10))
+        m["recall50"].append(recall(ranked, case.relevant, 50))
+        m["ndcg10_topical"].append(ndcg(ranked, binary, 10))
+    summary = {
+        kind: {name: round(float(np.mean(vals)), 4) for name, vals in m.items()}
+        for kind, m in per.items()
+    }
+    summary["all"] = {
+        name: round(float(np.mean([x for m in per.values() for x in m[name]])), 4)
+        for name in ("ndcg10", "recall50", "ndcg10_topical")
+    }
+    return summary
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--members", type=int, default=1500)
+    ap.add_argument("--cases", type=int, default=40, help="queries per kind")
+    ap.add_argument("--database-url", default=None, help="an EMPTY database (default: SQLite)")
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="sw-quality-")
+    url = args.database_url or f"sqlite:///{tmp}/quality.sqlite3"
+    engine = make_engine(url)
+    upgrade(engine)
+    settings = Settings(env="test", data_dir=Path(tmp), display_quota_enabled=False)
+    factory = make_session_factory(engine)
+    t0 = time.perf_counter()
+    with session_scope(factory) as session:
+        generate(
+            session, DemoOptions(members=args.members, contacts_per_member=20), settings=settings
+        )
+    gen_s = time.perf_counter() - t0
+    rng = np.random.default_rng(11)
+    with session_scope(factory) as session:
+        index = GraphHolder(settings).current(session)
+        cases = build_cases(session, index, rng, args.cases)
+        lookup = standing_lookup(session)
+        configs = {
+            "text_only": (rules.Weights(1.0, 0.0, 0.0), None),
+            "text_network": (rules.Weights(0.6, 0.3, 0.0), None),
+            "text_network_standing": (queries.settings_weights(settings), lookup),
+        }
+        semantic_on = semantic.configure(True)
+        results = {}
+        for name, (weights, standing) in configs.items():
+            if semantic_on:
+                semantic.configure(False)
+            results[name] = evaluate(session, index, cases, settings, weights, standing)
+        if semantic_on:
+            semantic.configure(True)
+            semantic.build_vectors(session)
+            results["semantic_text_network_standing"] = evaluate(
+                session, index, cases, settings, queries.settings_weights(settings), lookup
+            )
+        session.rollback()
+    report = {
+        "run": datetime.now(UTC).isoformat(timespec="seconds"),
+        "backend": engine.dialect.name,
+        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "members": args.members,
+        "generate_s": round(gen_s, 1),
+        "cases": {k: sum(1 for c in cases if c.kind == k) for k in sorted({c.kind for c in cases})},
+        "weights": queries.settings_weights(settings).__dict__,
+        "results": results,
+        "semantic": "measured" if semantic_on else f"not installed ({semantic.INSTALL_HINT})",
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "search_quality.json").write_text(json.dumps(report, indent=2) + "\n")
+    lines = [
+        "# Search quality (bench/search_quality.py)",
+        "",
+        f"Demo network of {args.members:,} members on {report['backend']} "
+        f"(run {report['run']}); {sum(report['cases'].values())} labelled queries: "
+        + ", ".join(f"{n} {k}" for k, n in report["cases"].items())
+        + ". Graded relevance: 1 = matches the need, 2 = matches and is within two hops.",
+        "`ndcg10_topical` scores the same rankings with binary, topical-only relevance.",
+        "",
+        "| configuration | set | nDCG@10 | recall@50 | nDCG@10 (topical only) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, res in results.items():
+        for kind, m in res.items():
+            lines.append(
+                f"| {name} | {kind} | {m['ndcg10']} | {m['recall50']} | {m['ndcg10_topical']} |"
+            )
+    lines += ["", f"Semantic: {report['semantic']}.", ""]
+    (RESULTS / "search_quality.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Search: one box over members, shared contacts and insights (see docs/search.md)."""

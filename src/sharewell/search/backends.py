@@ -1,0 +1,94 @@
+"""The two full-text backends behind one interface: a match condition, a relevance score and
+the FROM clause, for SQLite FTS5 and PostgreSQL ``tsvector``; and trigram candidates for typo
+tolerance (a padded-trigram table on SQLite, ``pg_trgm`` on PostgreSQL)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
+
+from sharewell.search import rules
+from sharewell.search.models import SearchDocument, SearchTerm, SearchTermGram
+
+FTS = table("search_fts", column("rowid"))
+_names = itertools.count()
+
+
+@dataclass(frozen=True)
+class Match:
+    source: FromClause
+    where: ColumnElement[bool] | TextClause
+    score: ColumnElement[Any]
+
+
+def match(dialect: str, q: rules.Query, *, with_name: bool) -> Match:
+    """Documents matching ``q``; ``with_name`` lets the name column match (members and open
+    cards only). Bind names are unique so several matches can share one statement."""
+    name = f"m{next(_names) % 1_000_000}"
+    if dialect == "postgresql":
+        tsq = func.to_tsquery(
+            literal_column("'english'::regconfig"),
+            bindparam(name, rules.tsquery_expression(q, with_name=with_name)),
+        )
+        tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
+        return Match(
+            source=SearchDocument.__table__,
+            where=tsv.op("@@")(tsq),
+            score=func.ts_rank(tsv, tsq),
+        )
+    source = FTS.join(SearchDocument, SearchDocument.id == FTS.c.rowid)
+    return Match(
+        source=source,
+        where=text(f"search_fts MATCH :{name}").bindparams(
+            bindparam(name, rules.fts5_expression(q, with_name=with_name))
+        ),
+        score=literal_column("-bm25(search_fts, 4.0, 2.0, 1.0, 0.0)"),
+    )
+
+
+def trigram_candidates(session: Session, token: str, limit: int = 60) -> list[str]:
+    """Vocabulary words sharing the most trigrams with ``token``."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        sim = func.similarity(SearchTerm.term, token)
+        rows = session.scalars(
+            select(SearchTerm.term)
+            .where(SearchTerm.term.op("%")(token))
+            .order_by(sim.desc(), SearchTerm.term)
+            .limit(limit)
+        )
+        return list(rows)
+    grams = rules.padded_grams(token)
+    shared = func.count(SearchTermGram.gram)
+    rows = session.scalars(
+        select(SearchTerm.term)
+        .join(SearchTermGram, SearchTermGram.term_id == SearchTerm.id)
+        .where(SearchTermGram.gram.in_(grams))
+        .group_by(SearchTerm.id, SearchTerm.term)
+        .having(shared >= 2)
+        .order_by(shared.desc(), SearchTerm.term)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def prepare(session: Session) -> None:
+    """Per-transaction settings a backend needs: pg_trgm's similarity threshold is lowered so
+    short words with one transposed pair (``pryia``/``priya``) are still candidates."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL pg_trgm.similarity_threshold = 0.15"))

@@ -1,0 +1,821 @@
+"""Read side of search: one query over members, shared contacts (cards and aggregates),
+insights and comments, ranked by text relevance, closeness and standing.
+
+The sharing rules held here (see docs/privacy.md): a contact is shown only as
+``contacts.sharing_rules.card_fields_for`` builds it; a blind card matches only on what it
+shows (its name column is never searched, and the visible fields are re-checked); a counted
+entry is never shown one by one, only inside an aggregate of at least
+``SHAREWELL_MIN_GROUP_SIZE`` entries, matched without names; the vocabulary for typo
+correction and autocomplete holds members' names and topics only; every card and aggregate
+returned goes through ``contacts.sharing.record_displays`` (quota and audit). Visibility is
+read from ``contacts`` and ``insights`` at query time, so sharing changes are immediate.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, bindparam, func, literal_column, select, text
+from sqlalchemy.orm import Session
+
+from sharewell.config import Settings
+from sharewell.contacts import sharing
+from sharewell.contacts import sharing_rules as card_rules
+from sharewell.contacts.models import Contact
+from sharewell.contacts.rules import company_key, fold_text
+from sharewell.insights import queries as insight_queries
+from sharewell.insights.models import Comment, Insight
+from sharewell.members.models import Member, Topic
+from sharewell.members.rules import topic_slug
+from sharewell.network import rules as network_rules
+from sharewell.network.graph import GraphIndex
+from sharewell.network.queries import blocks_of
+from sharewell.search import backends, rules, semantic
+from sharewell.search.models import SavedSearch, SearchAlert, SearchDocument, SearchTerm
+from sharewell.search.schemas import (
+    AlertOut,
+    Explanation,
+    PersonRef,
+    SavedSearchOut,
+    SearchHit,
+    SearchOut,
+    Suggestion,
+)
+
+StandingLookup = Callable[[Session, Sequence[int]], dict[int, float]]
+_SNIPPET = 180
+
+
+@lru_cache(maxsize=1)
+def default_standing() -> StandingLookup | None:
+    """The standing area's ``standing_of(session, member_ids)`` when it exists, else ``None``
+    (standing is then neutral: the same for everyone, so it does not change the order)."""
+    for module_name in ("sharewell.standing.queries", "sharewell.standing"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        fn = getattr(module, "standing_of", None)
+        if callable(fn):
+            return fn  # type: ignore[no-any-return]
+    return None
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    kinds: tuple[str, ...] = rules.KINDS
+    topic: str | None = None
+    company: str | None = None
+    city: str | None = None
+    degree: int | None = None
+    limit: int = 20
+    explain: bool = False
+    semantic: bool = True
+    since_doc_id: int = 0  # saved-search alerts: only documents newer than this
+
+
+@dataclass
+class _Hit:
+    kind: str
+    doc_id: int
+    ref_id: int
+    owner_id: int
+    text: float
+    semantic_rank: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Ctx:
+    session: Session
+    viewer: Member
+    settings: Settings
+    params: SearchParams
+    query: rules.Query
+    dialect: str
+    blocked: list[int]
+    insight_viewer: insight_queries.Viewer
+    ball: list[int] | None  # owners allowed by the degree filter, when small enough to pass
+    candidates: int
+
+
+def _clean_filters(params: SearchParams) -> tuple[str | None, str | None, str | None]:
+    topic = topic_slug(params.topic) if params.topic and params.topic.strip() else None
+    company = company_key(params.company) if params.company and params.company.strip() else None
+    city = fold_text(params.city) if params.city and params.city.strip() else None
+    return topic, company or None, city or None
+
+
+def parse(session: Session, params: SearchParams) -> tuple[rules.Query, dict[str, list[str]]]:
+    """Words, their typo corrections (from members' names and topics only) and facets."""
+    words = rules.tokens(params.q)
+    corrections: dict[str, list[str]] = {}
+    groups = []
+    known = set(session.scalars(select(SearchTerm.term).where(SearchTerm.term.in_(words))))
+    if words:
+        backends.prepare(session)
+    for w in words:
+        alternatives = [w]
+        if w not in known and rules.max_edits(w):
+            close = rules.close_terms(w, backends.trigram_candidates(session, w))
+            if close:
+                corrections[w] = close
+                alternatives += close
+        groups.append(tuple(alternatives))
+    topic, company, city = _clean_filters(params)
+    facets = []
+    if topic:
+        facets.append(rules.topic_facet(topic))
+    if company:
+        facets.append(rules.company_facet(company))
+    if city:
+        facets.append(rules.city_facet(city))
+    return rules.Query(tuple(groups), tuple(facets)), corrections
+
+
+# --- matching, one kind at a time -------------------------------------------------------------
+
+
+def _with_kind(q: rules.Query, kind: str) -> rules.Query:
+    return replace(q, facets=(rules.kind_facet(kind), *q.facets))
+
+
+def _scope(ctx: _Ctx, stmt: Any) -> Any:
+    if ctx.blocked:
+        stmt = stmt.where(SearchDocument.owner_id.not_in(ctx.blocked))
+    if ctx.ball is not None:
+        stmt = stmt.where(SearchDocument.owner_id.in_(ctx.ball))
+    if ctx.params.since_doc_id:
+        stmt = stmt.where(SearchDocument.id > ctx.params.since_doc_id)
+    return stmt
+
+
+def _ranked(ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Any) -> Any:
+    m = backends.match(ctx.dialect, _with_kind(q, kind), with_name=with_name)
+    stmt = (
+        select(
+            SearchDocument.id,
+            SearchDocument.ref_id,
+            SearchDocument.owner_id,
+            m.score.label("score"),
+        )
+        .select_from(m.source)
+        .where(m.where, SearchDocument.kind == kind)
+    )
+    stmt = extra(_scope(ctx, stmt))
+    return stmt.order_by(m.score.desc(), SearchDocument.id).limit(ctx.candidates)
+
+
+def _normalise(rows: Sequence[Any]) -> list[tuple[int, int, int, float]]:
+    top = max((float(r[3]) for r in rows), default=0.0)
+    return [
+        (int(r[0]), int(r[1]), int(r[2]), (float(r[3]) / top) if top > 0 else 0.0) for r in rows
+    ]
+
+
+def _members(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
+    def extra(stmt: Any) -> Any:
+        return stmt.join(Member, Member.id == SearchDocument.ref_id).where(
+            Member.suspended_at.is_(None), Member.id != ctx.viewer.id
+        )
+
+    rows = ctx.session.execute(_ranked(ctx, "member", q, with_name=True, extra=extra)).all()
+    return [_Hit("member", d, r, o, t) for d, r, o, t in _normalise(rows)]
+
+
+def _insights(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
+    def extra(stmt: Any) -> Any:
+        return stmt.join(Insight, Insight.id == SearchDocument.ref_id).where(
+            insight_queries.listable_clause(ctx.insight_viewer)
+        )
+
+    rows = ctx.session.execute(_ranked(ctx, "insight", q, with_name=False, extra=extra)).all()
+    return [_Hit("insight", d, r, o, t) for d, r, o, t in _normalise(rows)]
+
+
+def _comments(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
+    def extra(stmt: Any) -> Any:
+        return (
+            stmt.join(Comment, Comment.id == SearchDocument.ref_id)
+            .join(Insight, Insight.id == Comment.insight_id)
+            .where(
+                Comment.deleted_at.is_(None),
+                Comment.hidden_at.is_(None),
+                insight_queries.listable_clause(ctx.insight_viewer),
+            )
+        )
+
+    rows = ctx.session.execute(_ranked(ctx, "comment", q, with_name=False, extra=extra)).all()
+    return [_Hit("comment", d, r, o, t) for d, r, o, t in _normalise(rows)]
+
+
+def _shared(ctx: _Ctx, visibility: str) -> Callable[[Any], Any]:
+    def extra(stmt: Any) -> Any:
+        return (
+            stmt.join(Contact, Contact.id == SearchDocument.ref_id)
+            .join(Member, Member.id == Contact.holder_id)
+            .where(
+                Contact.visibility == visibility,
+                Contact.opted_out.is_(False),
+                Contact.holder_id != ctx.viewer.id,
+                Member.suspended_at.is_(None),
+            )
+        )
+
+    return extra
+
+
+def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
+    """Open cards may match by name; blind cards never do. Each candidate is then rebuilt by
+    ``card_fields_for`` and kept only if what it *shows* matches the words and filters; its
+    text score is that visible coverage alone, so hidden fields never move a card up."""
+    rows: list[Any] = []
+    for visibility, with_name in (("open", True), ("blind", False)):
+        stmt = _ranked(ctx, "contact", q, with_name=with_name, extra=_shared(ctx, visibility))
+        rows += ctx.session.execute(stmt).all()
+    if not rows:
+        return []
+    # Only the columns a card may draw on (never email, phone or notes), without the ORM.
+    by_id = {
+        r.id: r
+        for r in ctx.session.execute(
+            select(
+                Contact.id,
+                Contact.public_id,
+                Contact.visibility,
+                Contact.card_fields,
+                Contact.full_name,
+                Contact.given_name,
+                Contact.family_name,
+                Contact.title,
+                Contact.company,
+                Contact.industry,
+                Contact.city,
+                Contact.region,
+                Contact.skills,
+                Contact.how_known,
+                Contact.linkedin_url,
+                Contact.opted_out,
+            ).where(Contact.id.in_([r[1] for r in rows]))
+        )
+    }
+    topic, company, city = _clean_filters(ctx.params)
+    hits = []
+    for doc_id, ref_id, owner_id, _score in rows:
+        contact = by_id.get(ref_id)
+        card = card_rules.card_fields_for(_card_source(contact)) if contact else None
+        if contact is None or card is None:
+            continue
+        if not rules.card_shows_filters(card, company_key=company, city_key=city, topic_slug=topic):
+            continue
+        coverage = rules.card_coverage(card, q.groups)
+        if coverage <= 0 or (q.mode == "and" and coverage < 1):
+            continue
+        hits.append(
+            _Hit(
+                "card",
+                doc_id,
+                ref_id,
+                owner_id,
+                coverage,
+                extra={"card": card, "public_id": contact.public_id},
+            )
+        )
+    return hits
+
+
+def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
+    """Holders with at least ``min_group_size`` counted entries matching every word (names are
+    never searched): shown only as a count."""
+    m = backends.match(ctx.dialect, _with_kind(replace(q, mode="and"), "contact"), with_name=False)
+    n = func.count(SearchDocument.id)
+    stmt = (
+        select(SearchDocument.owner_id, n)
+        .select_from(m.source)
+        .join(Contact, Contact.id == SearchDocument.ref_id)
+        .join(Member, Member.id == Contact.holder_id)
+        .where(
+            m.where,
+            SearchDocument.kind == "contact",
+            Contact.visibility == "counted",
+            Contact.opted_out.is_(False),
+            Contact.holder_id != ctx.viewer.id,
+            Member.suspended_at.is_(None),
+        )
+    )
+    stmt = (
+        _scope(ctx, stmt)
+        .group_by(SearchDocument.owner_id)
+        .having(n >= ctx.settings.min_group_size)
+        .order_by(n.desc(), SearchDocument.owner_id)
+        .limit(10)
+    )
+    rows = ctx.session.execute(stmt).all()
+    return [_Hit("aggregate", 0, 0, int(h), 0.7, extra={"count": int(c)}) for h, c in rows]
+
+
+def _card_source(row: Any) -> card_rules.CardSource:
+    name = row.full_name or " ".join(p for p in (row.given_name, row.family_name) if p)
+    return card_rules.CardSource(
+        public_id=row.public_id,
+        visibility=row.visibility,
+        card_fields=tuple(row.card_fields or ()),
+        name=name,
+        title=row.title,
+        company=row.company,
+        industry=row.industry,
+        city=row.city,
+        region=row.region,
+        skills=tuple(row.skills or ()),
+        how_known=row.how_known,
+        linkedin_url=row.linkedin_url,
+        opted_out=row.opted_out,
+    )
+
+
+_MATCHERS: dict[str, Callable[[_Ctx, rules.Query], list[_Hit]]] = {
+    "member": _members,
+    "card": _cards,
+    "aggregate": _aggregates,
+    "insight": _insights,
+    "comment": _comments,
+}
+
+
+# --- closeness and standing ---------------------------------------------------------------------
+
+
+def closeness_of(
+    index: GraphIndex | None, viewer_id: int, owners: Sequence[int], blocked: Sequence[int]
+) -> dict[int, tuple[int, float | None]]:
+    """(degree, path strength 0-1) of each owner seen from the viewer, via the graph index:
+    a 1st's strength is the tie's; a 2nd's the best product over shared connections."""
+    wanted = sorted(set(owners))
+    if index is None or not wanted:
+        return {o: (-1, None) for o in wanted}
+    degrees = index.degrees_of(viewer_id, np.asarray(wanted, dtype=np.int64), blocked=blocked)
+    mine: dict[int, float] = {}
+    if viewer_id < index.n:
+        nbrs, ws = index.neighbours(viewer_id)
+        mine = {int(n): float(w) / 5.0 for n, w in zip(nbrs, ws, strict=True)}
+    out: dict[int, tuple[int, float | None]] = {}
+    for owner, d in zip(wanted, degrees, strict=True):
+        degree = int(d)
+        strength: float | None = None
+        if owner == viewer_id:
+            degree, strength = 0, 1.0
+        elif degree == 1:
+            strength = mine.get(owner)
+        elif degree == 2 and owner < index.n:
+            nbrs, ws = index.neighbours(owner)
+            strength = max(
+                (
+                    mine[int(n)] * float(w) / 5.0
+                    for n, w in zip(nbrs, ws, strict=True)
+                    if int(n) in mine
+                ),
+                default=None,
+            )
+        out[owner] = (degree, strength)
+    return out
+
+
+def _degree_ball(
+    index: GraphIndex | None, viewer_id: int, degree: int, blocked: Sequence[int]
+) -> np.ndarray | None:
+    if index is None:
+        return np.zeros(0, dtype=np.int64)
+    dist = index.distances_from(viewer_id, degree, blocked=blocked)
+    ball = np.flatnonzero((dist >= 1) & (dist <= degree))
+    return ball
+
+
+# --- the search ---------------------------------------------------------------------------------
+
+
+def search(
+    session: Session,
+    viewer: Member,
+    params: SearchParams,
+    settings: Settings,
+    index: GraphIndex | None,
+    *,
+    standing: StandingLookup | str | None = "default",
+    weights: rules.Weights | None = None,
+    record: bool = True,
+) -> SearchOut:
+    """Everything the viewer may see that matches, best first (at most ``params.limit``)."""
+    rules.check_query(params.q)
+    rules.check_degree(params.degree)
+    kinds = rules.check_kinds(params.kinds)
+    limit = max(1, min(params.limit, rules.LIMIT_MAX))
+    weights = weights or settings_weights(settings)
+    lookup = default_standing() if isinstance(standing, str) else standing
+    query, corrections = parse(session, params)
+    if query.empty:
+        return SearchOut(query=params.q, items=[], corrections={})
+    blocked = blocks_of(session, viewer.id)
+    ball = None
+    if params.degree:
+        found = _degree_ball(index, viewer.id, params.degree, blocked)
+        ball = [int(x) for x in found] if found is not None else []
+    ctx = _Ctx(
+        session=session,
+        viewer=viewer,
+        settings=settings,
+        params=params,
+        query=query,
+        dialect=session.get_bind().dialect.name,
+        blocked=blocked,
+        insight_viewer=insight_queries.viewer_for(session, viewer),
+        ball=ball,
+        candidates=settings.search_candidates,
+    )
+    if ball is not None and not ball:
+        return SearchOut(query=params.q, items=[], corrections=corrections)
+
+    hits: dict[tuple[str, int, int], _Hit] = {}
+    modes = ["and"] if len(query.groups) <= 1 else ["and", "or"]
+    for mode in modes:
+        q = replace(query, mode=mode)
+        for kind in kinds:
+            if kind == "aggregate" and mode == "or":
+                continue
+            for hit in _MATCHERS[kind](ctx, q):
+                key = (hit.kind, hit.ref_id, hit.owner_id)
+                if key not in hits:
+                    if mode == "or":
+                        hit.text *= 0.8  # matched some words only
+                    hits[key] = hit
+        if len(hits) >= limit:
+            break
+
+    use_semantic = bool(params.semantic and semantic.enabled() and params.q.strip())
+    if use_semantic:
+        _fuse_semantic(ctx, hits, kinds)
+
+    owners = sorted({h.owner_id for h in hits.values()})
+    close = closeness_of(index, viewer.id, owners, blocked)
+    standings = _standing_scores(session, lookup, owners)
+    scored: list[tuple[float, _Hit, rules.Signals]] = []
+    for hit in hits.values():
+        degree, strength = close.get(hit.owner_id, (-1, None))
+        signals = rules.Signals(
+            text=hit.text,
+            closeness=rules.closeness(degree, strength),
+            standing=standings.get(hit.owner_id) if standings is not None else None,
+            degree=degree,
+            path_strength=strength,
+            semantic_rank=hit.semantic_rank,
+        )
+        scored.append((rules.blend(signals, weights), hit, signals))
+    scored.sort(key=lambda t: (-t[0], t[1].kind, t[1].doc_id, t[1].owner_id))
+    chosen = scored[:limit]
+
+    shown = [
+        (h.owner_id, h.ref_id if h.kind == "card" else None)
+        for _, h, _ in chosen
+        if h.kind in ("card", "aggregate")
+    ]
+    if record and shown:
+        sharing.record_displays(session, viewer, shown, "search", settings)
+    items = _present(session, chosen, params, query)
+    return SearchOut(query=params.q, items=items, corrections=corrections, semantic=use_semantic)
+
+
+def settings_weights(settings: Settings) -> rules.Weights:
+    return rules.Weights(
+        text=settings.search_weight_text,
+        closeness=settings.search_weight_closeness,
+        standing=settings.search_weight_standing,
+    )
+
+
+def _standing_scores(
+    session: Session, lookup: StandingLookup | None, owners: Sequence[int]
+) -> dict[int, float] | None:
+    if lookup is None or not owners:
+        return None
+    raw = lookup(session, owners)
+    top = max((v for v in raw.values() if v > 0), default=0.0)
+    return {o: (raw.get(o, 0.0) / top if top > 0 else 0.0) for o in owners}
+
+
+def _fuse_semantic(ctx: _Ctx, hits: dict[tuple[str, int, int], _Hit], kinds: Sequence[str]) -> None:
+    """Reciprocal rank fusion of the full-text ranking with the nearest documents by meaning
+    (profiles, insights and comments); the fused value becomes the text signal. The nearest
+    documents pass the same visibility rules as any other (re-matched by id)."""
+    wanted = [k for k in kinds if k in semantic.KINDS]
+    near = semantic.nearest(ctx.session, ctx.params.q, k=ctx.candidates) if wanted else []
+    if not near:
+        return
+    rank_of = {doc_id: i for i, doc_id in enumerate(near)}
+    allowed = sorted(
+        (h for kind in wanted for h in _visible_by_id(ctx, kind, near)),
+        key=lambda h: rank_of[h.doc_id],
+    )
+    text_rank = [
+        h.doc_id for h in sorted(hits.values(), key=lambda h: -h.text) if h.kind in semantic.KINDS
+    ]
+    sem_rank = [h.doc_id for h in allowed]
+    fused = rules.rrf([text_rank, sem_rank])
+    top = max(fused.values(), default=0.0)
+    for h in allowed:
+        hits.setdefault((h.kind, h.ref_id, h.owner_id), h)
+    position = {doc_id: i + 1 for i, doc_id in enumerate(sem_rank)}
+    for h in hits.values():
+        if h.kind in semantic.KINDS:
+            h.text = fused.get(h.doc_id, 0.0) / top if top > 0 else 0.0
+            h.semantic_rank = position.get(h.doc_id)
+
+
+def _visible_by_id(ctx: _Ctx, kind: str, doc_ids: Sequence[int]) -> list[_Hit]:
+    """The kind's visibility rules and filters over given documents (no text condition)."""
+    stmt = select(SearchDocument.id, SearchDocument.ref_id, SearchDocument.owner_id).where(
+        SearchDocument.kind == kind, SearchDocument.id.in_(sorted(doc_ids))
+    )
+    for token in ctx.query.facets:
+        stmt = stmt.where(SearchDocument.facets.contains(token))
+    stmt = _scope(ctx, stmt)
+    if kind == "member":
+        stmt = stmt.join(Member, Member.id == SearchDocument.ref_id).where(
+            Member.suspended_at.is_(None), Member.id != ctx.viewer.id
+        )
+    elif kind == "insight":
+        stmt = stmt.join(Insight, Insight.id == SearchDocument.ref_id).where(
+            insight_queries.listable_clause(ctx.insight_viewer)
+        )
+    else:
+        stmt = (
+            stmt.join(Comment, Comment.id == SearchDocument.ref_id)
+            .join(Insight, Insight.id == Comment.insight_id)
+            .where(
+                Comment.deleted_at.is_(None),
+                Comment.hidden_at.is_(None),
+                insight_queries.listable_clause(ctx.insight_viewer),
+            )
+        )
+    return [_Hit(kind, int(d), int(r), int(o), 0.0) for d, r, o in ctx.session.execute(stmt)]
+
+
+# --- presenting ---------------------------------------------------------------------------------
+
+_MD = re.compile(r"[*_`#>|\[\]()!-]+")
+
+
+def _plain(text: str, n: int = _SNIPPET) -> str:
+    flat = " ".join(_MD.sub(" ", text).split())
+    return flat if len(flat) <= n else flat[: n - 1].rstrip() + "…"
+
+
+def _present(
+    session: Session,
+    chosen: Sequence[tuple[float, _Hit, rules.Signals]],
+    params: SearchParams,
+    query: rules.Query,
+) -> list[SearchHit]:
+    owners = {h.owner_id for _, h, _ in chosen}
+    people = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(sorted(owners))))}
+    insight_ids = [h.ref_id for _, h, _ in chosen if h.kind == "insight"]
+    comment_ids = [h.ref_id for _, h, _ in chosen if h.kind == "comment"]
+    insights = {
+        i.id: i for i in session.scalars(select(Insight).where(Insight.id.in_(insight_ids)))
+    }
+    comments = {
+        c.id: (c, i)
+        for c, i in session.execute(
+            select(Comment, Insight)
+            .join(Insight, Insight.id == Comment.insight_id)
+            .where(Comment.id.in_(comment_ids))
+        ).tuples()
+    }
+    out: list[SearchHit] = []
+    for score, hit, signals in chosen:
+        owner = people.get(hit.owner_id)
+        if owner is None:
+            continue
+        ref = PersonRef(handle=owner.handle, display_name=owner.display_name)
+        degree = network_rules.degree_label(signals.degree) if signals.degree != 0 else None
+        explain = (
+            Explanation(
+                text=round(signals.text, 4),
+                closeness=round(signals.closeness, 4),
+                standing=None if signals.standing is None else round(signals.standing, 4),
+                degree=degree,
+                path_strength=None
+                if signals.path_strength is None
+                else round(signals.path_strength, 4),
+                semantic_rank=signals.semantic_rank,
+                parts=signals.parts,
+            )
+            if params.explain
+            else None
+        )
+        common = {
+            "score": round(score, 4),
+            "member": ref,
+            "degree": degree,
+            "explain": explain,
+            "doc_id": hit.doc_id if hit.kind in ("member", "insight", "comment") else None,
+        }
+        if hit.kind == "member":
+            out.append(
+                SearchHit(
+                    kind="member",
+                    title=owner.display_name,
+                    snippet=owner.headline,
+                    url=f"/members/{owner.handle}",
+                    **common,
+                )
+            )
+        elif hit.kind == "card":
+            card = hit.extra["card"]
+            out.append(
+                SearchHit(
+                    kind="card",
+                    title=card_rules.describe_card(card),
+                    snippet=f"In {owner.display_name}'s contact book",
+                    url=f"/cards/{hit.extra['public_id']}",
+                    card=card,
+                    card_id=hit.extra["public_id"],
+                    **common,
+                )
+            )
+        elif hit.kind == "aggregate":
+            count = hit.extra["count"]
+            words = " ".join(g[0] for g in query.groups)
+            what = f"matching “{words}”" if words else "matching your filters"
+            out.append(
+                SearchHit(
+                    kind="aggregate",
+                    title=f"{owner.display_name} knows {count} people {what}",
+                    snippet="A count only: who they are stays in the holder's book unless an "
+                    "introduction is agreed.",
+                    url=f"/members/{owner.handle}",
+                    count=count,
+                    **common,
+                )
+            )
+        elif hit.kind == "insight" and hit.ref_id in insights:
+            insight = insights[hit.ref_id]
+            out.append(
+                SearchHit(
+                    kind="insight",
+                    title=insight.title,
+                    snippet=_plain(insight.body_md),
+                    url=insight_queries.insight_url(insight.public_id),
+                    **common,
+                )
+            )
+        elif hit.kind == "comment" and hit.ref_id in comments:
+            comment, parent = comments[hit.ref_id]
+            out.append(
+                SearchHit(
+                    kind="comment",
+                    title=f"Comment on “{parent.title}”",
+                    snippet=_plain(comment.body_md),
+                    url=insight_queries.comment_url(parent.public_id, comment.public_id),
+                    **common,
+                )
+            )
+    return out
+
+
+# --- autocomplete -------------------------------------------------------------------------------
+
+
+def suggest(
+    session: Session, viewer: Member | None, prefix: str, *, limit: int = 8
+) -> list[Suggestion]:
+    """Members whose name starts with the typed words, and topics: public things only (a
+    contact's name is never suggested). A close spelling is tried when nothing starts so."""
+    words = rules.tokens(prefix)
+    if not words or len(words[-1]) < 2:
+        return []
+    limit = max(1, min(limit, 20))
+    out: list[Suggestion] = []
+    folded = " ".join(words)
+    topics = session.scalars(
+        select(Topic)
+        .where(func.lower(Topic.label).like(folded.replace("%", "").replace("_", "") + "%"))
+        .order_by(Topic.label)
+        .limit(limit // 2 or 1)
+    ).all()
+    names = _member_prefix(session, words, limit)
+    if not names and not topics:
+        backends.prepare(session)
+        close = rules.close_terms(words[-1], backends.trigram_candidates(session, words[-1]))
+        if close:
+            names = _member_prefix(session, [*words[:-1], close[0]], limit)
+    for m in names:
+        if viewer is not None and m.id == viewer.id:
+            continue
+        out.append(
+            Suggestion(
+                kind="member",
+                label=f"{m.display_name} · {m.headline}"[:120],
+                url=f"/members/{m.handle}",
+            )
+        )
+    out += [Suggestion(kind="topic", label=t.label, url=f"/topics/{t.slug}") for t in topics]
+    return out[:limit]
+
+
+def _member_prefix(session: Session, words: Sequence[str], limit: int) -> list[Member]:
+    q = rules.Query(groups=tuple((w,) for w in words[:-1]), facets=(rules.kind_facet("member"),))
+    dialect = session.get_bind().dialect.name
+    last = words[-1]
+    if dialect == "postgresql":
+        expr = rules.tsquery_expression(q, with_name=True)
+        expr = (expr + " & " if expr else "") + f"{last}:*A"
+    else:
+        expr = rules.fts5_expression(q, with_name=True)
+        expr = (expr + " AND " if expr else "") + f'{{name}} : "{last}"*'
+    if dialect == "postgresql":
+        tsq = func.to_tsquery(literal_column("'english'::regconfig"), bindparam("sq", expr))
+        stmt = (
+            select(Member)
+            .join(
+                SearchDocument,
+                and_(SearchDocument.ref_id == Member.id, SearchDocument.kind == "member"),
+            )
+            .where(literal_column("search_documents.tsv").op("@@")(tsq))
+        )
+    else:
+        stmt = (
+            select(Member)
+            .select_from(backends.FTS)
+            .join(SearchDocument, SearchDocument.id == backends.FTS.c.rowid)
+            .join(Member, Member.id == SearchDocument.ref_id)
+            .where(text("search_fts MATCH :sq").bindparams(bindparam("sq", expr)))
+        )
+    stmt = (
+        stmt.where(Member.suspended_at.is_(None))
+        .order_by(Member.display_name, Member.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+# --- saved searches and alerts ------------------------------------------------------------------
+
+
+def list_saved(session: Session, member: Member) -> list[SavedSearchOut]:
+    unread = dict(
+        session.execute(
+            select(SearchAlert.saved_search_id, func.count(SearchAlert.id))
+            .where(SearchAlert.member_id == member.id, SearchAlert.read_at.is_(None))
+            .group_by(SearchAlert.saved_search_id)
+        )
+        .tuples()
+        .all()
+    )
+    rows = session.scalars(
+        select(SavedSearch)
+        .where(SavedSearch.member_id == member.id)
+        .order_by(SavedSearch.id)
+        .limit(100)
+    )
+    return [
+        SavedSearchOut(
+            id=s.public_id,
+            name=s.name,
+            q=s.query,
+            filters=s.filters or {},
+            mail=s.mail,
+            created_at=s.created_at,
+            checked_at=s.checked_at,
+            unread=int(unread.get(s.id, 0)),
+        )
+        for s in rows
+    ]
+
+
+def list_alerts(session: Session, member: Member, *, limit: int = 100) -> list[AlertOut]:
+    rows = session.execute(
+        select(SearchAlert, SavedSearch)
+        .join(SavedSearch, SavedSearch.id == SearchAlert.saved_search_id)
+        .where(SearchAlert.member_id == member.id)
+        .order_by(SearchAlert.id.desc())
+        .limit(max(1, min(limit, 200)))
+    ).tuples()
+    return [
+        AlertOut(
+            id=a.id,
+            search=s.public_id,
+            search_name=s.name,
+            kind=a.kind,
+            label=a.label,
+            url=a.url,
+            created_at=a.created_at,
+            read=a.read_at is not None,
+        )
+        for a, s in rows
+    ]

@@ -1,0 +1,294 @@
+"""Pure search rules: tokens, facet tokens, query expressions for both backends, the fuzzy
+thresholds, the ranking blend and its explanation, and the check that a shared card matches a
+query on what it *shows*. No database, no web."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import OSA
+
+from sharewell.errors import InvalidInput
+
+KINDS = ("member", "card", "aggregate", "insight", "comment")
+DOC_KINDS = ("member", "contact", "insight", "comment")
+MAX_TOKENS = 8
+MAX_TOKEN_LEN = 40
+MAX_QUERY_LEN = 200
+MIN_FUZZY_LEN = 4
+LIMIT_MAX = 50
+DEGREES = (1, 2, 3)
+RRF_K = 60
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def fold(text: str) -> str:
+    """Casefold and strip accents (the same folding the FTS tokenizers apply)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def tokens(query: str) -> list[str]:
+    """The query's words, deduplicated, at most ``MAX_TOKENS`` of at most 40 characters."""
+    out: list[str] = []
+    for w in words(query[:MAX_QUERY_LEN]):
+        w = w[:MAX_TOKEN_LEN]
+        if w not in out:
+            out.append(w)
+    return out[:MAX_TOKENS]
+
+
+def _alnum(text: str) -> str:
+    return "".join(_WORD.findall(fold(text)))
+
+
+def facet(kind: str, value: str) -> str:
+    """A facet token that the full-text index holds next to the text: ``zc`` company, ``zy``
+    city, ``zt`` topic, ``zk`` document kind, ``zi`` insight kind. Letters and digits only,
+    so both backends' tokenizers keep it whole."""
+    return f"z{kind}{_alnum(value)}"
+
+
+def kind_facet(kind: str) -> str:
+    return facet("k", kind)
+
+
+def topic_facet(slug_or_label: str) -> str:
+    return facet("t", slug_or_label)
+
+
+def company_facet(company_key: str) -> str:
+    return facet("c", company_key)
+
+
+def city_facet(city_key: str) -> str:
+    return facet("y", city_key)
+
+
+def company_from_headline(headline: str) -> str:
+    """``"Data Engineer at Acme, helping …"`` → ``"Acme"`` (members have no company field)."""
+    found = re.search(r"\bat\s+([^,·|;.]+)", headline)
+    return found.group(1).strip() if found else ""
+
+
+def city_from_location(location: str) -> str:
+    return location.split(",")[0].strip()
+
+
+# --- fuzzy -------------------------------------------------------------------------------------
+
+
+def padded_grams(term: str) -> list[str]:
+    """pg_trgm-style trigrams: the word padded with two spaces in front and one behind, so a
+    word's first letters count (``pryia`` and ``priya`` share ``"  p"`` and ``" pr"``)."""
+    padded = f"  {term} "
+    return sorted({padded[i : i + 3] for i in range(len(padded) - 2)})
+
+
+def max_edits(token: str) -> int:
+    return 0 if len(token) < MIN_FUZZY_LEN else 1 if len(token) <= 6 else 2
+
+
+def close_terms(token: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
+    """Vocabulary words within the allowed edit distance (transpositions count as one edit),
+    nearest first."""
+    allowed = max_edits(token)
+    if allowed == 0:
+        return []
+    scored = []
+    for cand in set(candidates):
+        if cand == token or abs(len(cand) - len(token)) > allowed:
+            continue
+        d = OSA.distance(token, cand, score_cutoff=allowed)
+        if d <= allowed:
+            scored.append((d, cand))
+    return [c for _, c in sorted(scored)[:limit]]
+
+
+# --- query expressions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed search: word groups (each a word and its corrections), facet tokens that must
+    all be present, and whether groups are ANDed or ORed."""
+
+    groups: tuple[tuple[str, ...], ...]
+    facets: tuple[str, ...] = ()
+    mode: str = "and"
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups and not self.facets
+
+
+def fts5_expression(q: Query, *, with_name: bool) -> str:
+    """An FTS5 MATCH expression; every word quoted (so no user text is FTS syntax)."""
+    parts = []
+    if q.groups:
+        joiner = " AND " if q.mode == "and" else " OR "
+        groups = joiner.join("(" + " OR ".join(f'"{w}"' for w in group) + ")" for group in q.groups)
+        cols = "name title body" if with_name else "title body"
+        parts.append(f"{{{cols}}} : ({groups})")
+    if q.facets:
+        parts.append("{facets} : (" + " AND ".join(f'"{f}"' for f in q.facets) + ")")
+    return " AND ".join(parts)
+
+
+def tsquery_expression(q: Query, *, with_name: bool) -> str:
+    """A ``to_tsquery`` string: weight A is the name, B the title, C the body, D the facets.
+    Words are letters and digits only, so nothing the user typed is tsquery syntax."""
+    weights = "ABC" if with_name else "BC"
+    parts = []
+    if q.groups:
+        joiner = " & " if q.mode == "and" else " | "
+        parts.append(
+            "("
+            + joiner.join(
+                "(" + " | ".join(f"{w}:{weights}" for w in group) + ")" for group in q.groups
+            )
+            + ")"
+        )
+    parts += [f"{f}:D" for f in q.facets]
+    return " & ".join(parts)
+
+
+# --- cards: matching only on what is shown -----------------------------------------------------
+
+
+def _stem_match(token: str, word: str) -> bool:
+    if token == word:
+        return True
+    common = 0
+    for a, b in zip(token, word, strict=False):
+        if a != b:
+            break
+        common += 1
+    return common >= 4 and common >= min(len(token), len(word)) - 3
+
+
+def card_coverage(card: Mapping[str, object], groups: Sequence[Sequence[str]]) -> float:
+    """Share of the query's word groups that the card's *visible* text matches (a blind card
+    never matches on a field it hides; only an open card shows a name)."""
+    if not groups:
+        return 1.0
+    shown: list[str] = []
+    for key, value in card.items():
+        if key == "linkedin_url":
+            continue
+        if isinstance(value, list):
+            for item in value:
+                shown += words(str(item))
+        else:
+            shown += words(str(value))
+    matched = sum(1 for group in groups if any(_stem_match(t, w) for t in group for w in shown))
+    return matched / len(groups)
+
+
+def card_shows_filters(
+    card: Mapping[str, object],
+    *,
+    company_key: str | None,
+    city_key: str | None,
+    topic_slug: str | None,
+) -> bool:
+    """A filtered field must be one the card shows, with the filtered value."""
+    if company_key and _alnum(str(card.get("company", ""))) != _alnum(company_key):
+        return False
+    if city_key and _alnum(str(card.get("city", ""))) != _alnum(city_key):
+        return False
+    if topic_slug:
+        skills = card.get("skills") or []
+        if not isinstance(skills, list) or _alnum(topic_slug) not in {
+            _alnum(str(s)) for s in skills
+        }:
+            return False
+    return True
+
+
+# --- ranking -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Weights:
+    text: float = 0.6
+    closeness: float = 0.3
+    standing: float = 0.1
+
+
+DEGREE_BASE = {0: 1.0, 1: 1.0, 2: 0.6, 3: 0.3}
+
+
+def closeness(degree: int, path_strength: float | None) -> float:
+    """0 out of network; else a base per degree scaled by the path's strength (0-1)."""
+    base = DEGREE_BASE.get(degree, 0.0)
+    if base == 0.0:
+        return 0.0
+    strength = 0.5 if path_strength is None else max(0.0, min(1.0, path_strength))
+    return base * (0.5 + 0.5 * strength)
+
+
+@dataclass
+class Signals:
+    text: float
+    closeness: float
+    standing: float | None  # None: no standing available (neutral)
+    degree: int = -1
+    path_strength: float | None = None
+    semantic_rank: int | None = None
+    parts: dict[str, float] = field(default_factory=dict)
+
+
+def blend(signals: Signals, weights: Weights) -> float:
+    """The score and, in ``signals.parts``, each signal's share of it (for ``explain=1``)."""
+    standing = 0.5 if signals.standing is None else signals.standing
+    parts = {
+        "text": weights.text * signals.text,
+        "closeness": weights.closeness * signals.closeness,
+        "standing": weights.standing * standing,
+    }
+    signals.parts = {k: round(v, 4) for k, v in parts.items()}
+    return sum(parts.values())
+
+
+def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal rank fusion of several ranked lists of ids."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank + 1)
+    return fused
+
+
+# --- input checks ------------------------------------------------------------------------------
+
+
+def check_kinds(kinds: Iterable[str]) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(k.strip() for k in kinds if k.strip()))
+    unknown = [k for k in chosen if k not in KINDS]
+    if unknown:
+        raise InvalidInput(
+            f"Kind is one of {', '.join(KINDS)}; not {', '.join(u[:20] for u in unknown)}.",
+            field="kind",
+        )
+    return chosen or KINDS
+
+
+def check_degree(degree: int | None) -> int | None:
+    if degree is not None and degree not in DEGREES:
+        raise InvalidInput("Degree is 1, 2 or 3 (people within that many hops).", field="degree")
+    return degree
+
+
+def check_query(q: str) -> str:
+    if len(q) > MAX_QUERY_LEN:
+        raise InvalidInput(f"Keep the search under {MAX_QUERY_LEN} characters.", field="q")
+    return q.strip()

@@ -3,5 +3,6 @@ declares jobs adds its ``tasks`` module here."""
 
 from sharewell.accounts import tasks as accounts_tasks
 from sharewell.mail import tasks as mail_tasks
+from sharewell.privacy import tasks as privacy_tasks
 
-__all__ = ["accounts_tasks", "mail_tasks"]
+__all__ = ["accounts_tasks", "mail_tasks", "privacy_tasks"]

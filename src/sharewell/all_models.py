@@ -1,6 +1,6 @@
 """Imports every area's models so ``Base.metadata`` is complete (Alembic, tests, rebuilds),
-and the hooks that keep derived tables current (``network.terms``, ``privacy.notices``). Each new area adds its
-``models`` module here; every session factory imports this module."""
+and the hooks that keep derived tables current (``network.terms``, ``privacy.notices``).
+Each new area adds its ``models`` module here; every session factory imports this module."""
 
 from sharewell.accounts import models as accounts_models
 from sharewell.contacts import models as contacts_models

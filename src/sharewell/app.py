@@ -26,6 +26,7 @@ from sharewell.api import insights as insights_api
 from sharewell.api import ledger as ledger_api
 from sharewell.api import members as members_api
 from sharewell.api import network as network_api
+from sharewell.api import privacy as privacy_api
 from sharewell.api import sharing as sharing_api
 from sharewell.api.problems import problem
 from sharewell.config import Settings, get_settings
@@ -40,6 +41,7 @@ from sharewell.web import errors as web_errors
 from sharewell.web import insights as web_insights
 from sharewell.web import ledger as web_ledger
 from sharewell.web import network as web_network
+from sharewell.web import privacy as web_privacy
 from sharewell.web import routes as web_routes
 from sharewell.web import sharing as web_sharing
 from sharewell.web.session import SignInRequired
@@ -198,6 +200,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(ledger_api.router, prefix="/api/v1")
     app.include_router(web_ledger.router)
     app.include_router(web_network.router)
+    app.include_router(privacy_api.router, prefix="/api/v1")
+    app.include_router(web_privacy.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

@@ -23,7 +23,6 @@ from sharewell.db import utcnow
 from sharewell.errors import Conflict, InvalidInput, NotFound, RateLimited
 from sharewell.members.models import Member
 
-
 # Called with the ids of entries that just went from ``private`` to shared, in the same
 # transaction (the privacy area registers the notice to the person here).
 ON_FIRST_SHARED: list[Callable[[Session, Member, Sequence[int]], None]] = []
@@ -134,8 +133,11 @@ def bulk_set_visibility(
         values["card_fields"] = rules.check_card_fields(card_fields)
     newly: list[int] = []
     if visibility != "private" and ON_FIRST_SHARED and query.whereclause is not None:
-        chosen = select(Contact.id).where(query.whereclause, Contact.visibility == "private")
-        newly = list(session.scalars(chosen))
+        newly = list(
+            session.scalars(
+                select(Contact.id).where(query.whereclause, Contact.visibility == "private")
+            )
+        )
     result = session.execute(query.values(**values).execution_options(synchronize_session=False))
     _shared_now(session, holder, newly)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

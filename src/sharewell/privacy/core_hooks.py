@@ -105,38 +105,62 @@ def export_account(ctx: ExportContext) -> dict[str, Any]:
             "is_admin": m.is_admin,
             "created_at": _iso(m.created_at),
             "linked_sign_in_accounts": [
-                {"provider": slug, "issuer": issuer, "email": i.email,
-                 "linked_at": _iso(i.created_at), "last_used_at": _iso(i.last_used_at)}
+                {
+                    "provider": slug,
+                    "issuer": issuer,
+                    "email": i.email,
+                    "linked_at": _iso(i.created_at),
+                    "last_used_at": _iso(i.last_used_at),
+                }
                 for i, slug, issuer in identities
-            ],  # fmt: skip
+            ],
             "invitations": [
-                {"starts_with": inv.prefix, "created_at": _iso(inv.created_at),
-                 "expires_at": _iso(inv.expires_at), "used_at": _iso(inv.used_at),
-                 "revoked_at": _iso(inv.revoked_at)}
+                {
+                    "starts_with": inv.prefix,
+                    "created_at": _iso(inv.created_at),
+                    "expires_at": _iso(inv.expires_at),
+                    "used_at": _iso(inv.used_at),
+                    "revoked_at": _iso(inv.revoked_at),
+                }
                 for inv in s.scalars(
                     select(Invitation).where(Invitation.inviter_id == m.id).order_by(Invitation.id)
                 )
-            ],  # fmt: skip
+            ],
         },
         "sessions.json": [
-            {"device": w.user_agent, "created_at": _iso(w.created_at),
-             "last_seen_at": _iso(w.last_seen_at), "expires_at": _iso(w.expires_at),
-             "revoked_at": _iso(w.revoked_at)}
+            {
+                "device": w.user_agent,
+                "created_at": _iso(w.created_at),
+                "last_seen_at": _iso(w.last_seen_at),
+                "expires_at": _iso(w.expires_at),
+                "revoked_at": _iso(w.revoked_at),
+            }
             for w in s.scalars(
                 select(WebSession).where(WebSession.member_id == m.id).order_by(WebSession.id)
             )
-        ],  # fmt: skip
+        ],
         "tokens.json": [
-            {"name": t.name, "starts_with": t.prefix, "scope": t.scope,
-             "created_at": _iso(t.created_at), "expires_at": _iso(t.expires_at),
-             "last_used_at": _iso(t.last_used_at), "revoked_at": _iso(t.revoked_at)}
+            {
+                "name": t.name,
+                "starts_with": t.prefix,
+                "scope": t.scope,
+                "created_at": _iso(t.created_at),
+                "expires_at": _iso(t.expires_at),
+                "last_used_at": _iso(t.last_used_at),
+                "revoked_at": _iso(t.revoked_at),
+            }
             for t in s.scalars(
                 select(ApiToken).where(ApiToken.member_id == m.id).order_by(ApiToken.id)
             )
-        ],  # fmt: skip
+        ],
         "mail.json": [
-            {"kind": msg.kind, "subject": msg.subject, "status": msg.status,
-             "created_at": _iso(msg.created_at), "sent_at": _iso(msg.sent_at)}
+            {
+                "kind": msg.kind,
+                "subject": msg.subject,
+                "status": msg.status,
+                "created_at": _iso(msg.created_at),
+                "sent_at": _iso(msg.sent_at),
+            }
             for msg in s.scalars(
                 select(MailMessage).where(MailMessage.to_addr == m.email).order_by(MailMessage.id)
             )
@@ -151,28 +175,38 @@ def export_contacts(ctx: ExportContext) -> dict[str, Any]:
         s.scalars(select(Contact).where(Contact.holder_id == m.id).order_by(Contact.id))
     )
     matched = _handles(ctx, {c.matched_member_id for c in contacts if c.matched_member_id})
-    views = dict(
-        s.execute(
+    views = {
+        cid: int(n)
+        for cid, n in s.execute(
             select(ContactDisplay.contact_id, func.count(ContactDisplay.id))
             .where(ContactDisplay.holder_id == m.id, ContactDisplay.contact_id.is_not(None))
             .group_by(ContactDisplay.contact_id)
-        ).all()
-    )
-    notices = dict(
-        s.execute(
+        )
+    }
+    notices = {
+        cid: st
+        for cid, st in s.execute(
             select(ContactNotice.contact_id, ContactNotice.status).where(
                 ContactNotice.holder_id == m.id
             )
-        ).all()
-    )
-    skip = {"id", "holder_id", "matched_member_id", "name_key", "company_key", "city_key",
-            "linkedin_key"}  # fmt: skip
+        )
+    }
+    skip = {
+        "id",
+        "holder_id",
+        "matched_member_id",
+        "name_key",
+        "company_key",
+        "city_key",
+        "linkedin_key",
+    }
     rows = []
     for c in contacts:
         row = {
-            name: _iso(getattr(c, name)) for name in Contact.__table__.columns.keys()  # noqa: SIM118
+            name: _iso(getattr(c, name))
+            for name in Contact.__table__.columns.keys()  # noqa: SIM118
             if name not in skip
-        }  # fmt: skip
+        }
         row["emails"] = [{"value": e.value, "type": e.type} for e in c.emails]
         row["phones"] = [{"value": p.value, "type": p.type} for p in c.phones]
         row["tags"] = c.tags
@@ -192,12 +226,18 @@ def export_contacts(ctx: ExportContext) -> dict[str, Any]:
             "default_card_fields": list(defaults.default_card_fields) if defaults else [],
         },
         "import_reports.json": [
-            {"filename": i.filename, "format": i.format, "created": i.created,
-             "updated": i.updated, "unchanged": i.unchanged,
-             "possible_duplicates": i.possible_duplicates, "errors": i.errors,
-             "created_at": _iso(i.created_at)}
+            {
+                "filename": i.filename,
+                "format": i.format,
+                "created": i.created,
+                "updated": i.updated,
+                "unchanged": i.unchanged,
+                "possible_duplicates": i.possible_duplicates,
+                "errors": i.errors,
+                "created_at": _iso(i.created_at),
+            }
             for i in imports
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -250,20 +290,37 @@ def export_insights(ctx: ExportContext) -> dict[str, Any]:
     ).all()
     return {
         "insights.json": [
-            {"id": i.public_id, "kind": i.kind, "title": i.title, "body_markdown": i.body_md,
-             "visibility": i.visibility, "topics": sorted(topics.get(i.id, [])),
-             "useful": i.useful_count, "acted_on": i.acted_count, "comments": i.comment_count,
-             "created_at": _iso(i.created_at), "edited_at": _iso(i.edited_at),
-             "deleted_at": _iso(i.deleted_at), "hidden_at": _iso(i.hidden_at)}
+            {
+                "id": i.public_id,
+                "kind": i.kind,
+                "title": i.title,
+                "body_markdown": i.body_md,
+                "visibility": i.visibility,
+                "topics": sorted(topics.get(i.id, [])),
+                "useful": i.useful_count,
+                "acted_on": i.acted_count,
+                "comments": i.comment_count,
+                "created_at": _iso(i.created_at),
+                "edited_at": _iso(i.edited_at),
+                "deleted_at": _iso(i.deleted_at),
+                "hidden_at": _iso(i.hidden_at),
+            }
             for i in insights
-        ],  # fmt: skip
+        ],
         "comments.json": [
-            {"id": c.public_id, "insight": ipid, "kind": c.kind, "depth": c.depth,
-             "body_markdown": c.body_md, "accepted_at": _iso(c.accepted_at),
-             "created_at": _iso(c.created_at), "edited_at": _iso(c.edited_at),
-             "deleted_at": _iso(c.deleted_at)}
+            {
+                "id": c.public_id,
+                "insight": ipid,
+                "kind": c.kind,
+                "depth": c.depth,
+                "body_markdown": c.body_md,
+                "accepted_at": _iso(c.accepted_at),
+                "created_at": _iso(c.created_at),
+                "edited_at": _iso(c.edited_at),
+                "deleted_at": _iso(c.deleted_at),
+            }
             for c, ipid in comments
-        ],  # fmt: skip
+        ],
         "reactions.json": [
             {"kind": r.kind, "insight": ipid, "comment": cpid, "created_at": _iso(r.created_at)}
             for r, ipid, cpid in reactions
@@ -274,15 +331,22 @@ def export_insights(ctx: ExportContext) -> dict[str, Any]:
             "topics_i_follow": [{"topic": t, "since": _iso(at)} for t, at in topic_follows],
         },
         "feed_addresses.json": [
-            {"starts_with": f.prefix, "created_at": _iso(f.created_at),
-             "revoked_at": _iso(f.revoked_at)}
+            {
+                "starts_with": f.prefix,
+                "created_at": _iso(f.created_at),
+                "revoked_at": _iso(f.revoked_at),
+            }
             for f in s.scalars(select(FeedToken).where(FeedToken.member_id == m.id))
-        ],  # fmt: skip
+        ],
         "reports_i_filed.json": [
-            {"reason": r.reason, "created_at": _iso(r.created_at),
-             "resolution": r.resolution, "resolved_at": _iso(r.resolved_at)}
+            {
+                "reason": r.reason,
+                "created_at": _iso(r.created_at),
+                "resolution": r.resolution,
+                "resolved_at": _iso(r.resolved_at),
+            }
             for r in s.scalars(select(Report).where(Report.reporter_id == m.id))
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -299,18 +363,28 @@ def export_network(ctx: ExportContext) -> dict[str, Any]:
     others = {r.member_b if r.member_a == m.id else r.member_a for r in rows}
     blocks = list(s.scalars(select(MemberBlock).where(MemberBlock.blocker_id == m.id)))
     people = _handles(ctx, others | {b.blocked_id for b in blocks})
-    names = dict(
-        s.execute(select(Member.id, Member.display_name).where(Member.id.in_(others or {-1})))
-    )
+    names = {
+        i: n
+        for i, n in s.execute(
+            select(Member.id, Member.display_name).where(Member.id.in_(others or {-1}))
+        )
+    }
     connections = []
     for r in rows:
         other = r.member_b if r.member_a == m.id else r.member_a
         connections.append(
-            {"handle": people.get(other), "display_name": names.get(other),
-             "status": r.status, "requested_by_me": r.requested_by == m.id, "origin": r.origin,
-             "message": r.message if r.requested_by == m.id or r.status != "declined" else "",
-             "my_rating": network_service.my_rating(r, m.id), "strength": r.strength,
-             "requested_at": _iso(r.requested_at), "responded_at": _iso(r.responded_at)}
+            {
+                "handle": people.get(other),
+                "display_name": names.get(other),
+                "status": r.status,
+                "requested_by_me": r.requested_by == m.id,
+                "origin": r.origin,
+                "message": r.message if r.requested_by == m.id or r.status != "declined" else "",
+                "my_rating": network_service.my_rating(r, m.id),
+                "strength": r.strength,
+                "requested_at": _iso(r.requested_at),
+                "responded_at": _iso(r.responded_at),
+            }
         )  # fmt: skip  (public profile fields only: never another member's email)
     return {
         "connections.json": connections,
@@ -328,7 +402,9 @@ def export_ledger(ctx: ExportContext) -> dict[str, Any]:
     to_me = list(
         s.scalars(
             select(Pledge)
-            .where(Pledge.id.in_(select(PledgeShare.pledge_id).where(PledgeShare.member_id == m.id)))
+            .where(
+                Pledge.id.in_(select(PledgeShare.pledge_id).where(PledgeShare.member_id == m.id))
+            )
             .order_by(Pledge.id)
         )
     )
@@ -369,9 +445,12 @@ def erase_ledger(ctx: ErasureContext) -> None:
     ).all()
     for pledge in pledges:
         ledger_service.refund_pledge(
-            ctx.session, pledge, reason="withdrawn",
-            key=f"erasure:{ctx.member.id}:refund:{pledge.id}", now=ctx.now,
-        )  # fmt: skip
+            ctx.session,
+            pledge,
+            reason="withdrawn",
+            key=f"erasure:{ctx.member.id}:refund:{pledge.id}",
+            now=ctx.now,
+        )
     ctx.count("pledges_refunded", len(pledges))
 
 
@@ -399,8 +478,11 @@ def erase_insights(ctx: ErasureContext) -> None:
     # Earlier versions may say more than the member chose to leave: only the current text stays.
     mine_i = select(Insight.id).where(Insight.author_id == m.id)
     mine_c = select(Comment.id).where(Comment.author_id == m.id)
-    s.execute(delete(Revision).where(or_(Revision.insight_id.in_(mine_i),
-                                         Revision.comment_id.in_(mine_c))))  # fmt: skip
+    s.execute(
+        delete(Revision).where(
+            or_(Revision.insight_id.in_(mine_i), Revision.comment_id.in_(mine_c))
+        )
+    )
     s.execute(delete(Report).where(Report.reporter_id == m.id))
     s.execute(delete(FeedToken).where(FeedToken.member_id == m.id))
     s.execute(delete(TopicFollow).where(TopicFollow.follower_id == m.id))
@@ -451,8 +533,11 @@ def erase_contacts(ctx: ErasureContext) -> None:
     """The whole book and everything about it; other members' entries that were matched to
     this member forget the match."""
     s, m = ctx.session, ctx.member
-    s.execute(delete(ContactDisplay).where(
-        or_(ContactDisplay.holder_id == m.id, ContactDisplay.viewer_id == m.id)))  # fmt: skip
+    s.execute(
+        delete(ContactDisplay).where(
+            or_(ContactDisplay.holder_id == m.id, ContactDisplay.viewer_id == m.id)
+        )
+    )
     s.execute(delete(PossibleDuplicate).where(PossibleDuplicate.holder_id == m.id))
     result = s.execute(delete(Contact).where(Contact.holder_id == m.id))  # children cascade
     ctx.count("contacts_erased", result.rowcount or 0)  # type: ignore[attr-defined]

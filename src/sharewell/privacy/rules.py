@@ -68,8 +68,9 @@ def check_template(text: str) -> str:
             field="template",
         )
     if "$optout_url" not in text and "${optout_url}" not in text:
-        raise InvalidInput("The notice must tell people how to opt out: keep $optout_url.",
-                           field="template")  # fmt: skip
+        raise InvalidInput(
+            "The notice must tell people how to opt out: keep $optout_url.", field="template"
+        )
     return text
 
 
@@ -90,8 +91,15 @@ def describe_shared(visibility: str, card: dict[str, object] | None) -> str:
     return f"{level} ({_plain(fields)})" if fields else level
 
 
-def render_notice(template: str, *, holder_name: str, shared: str, optout_url: str,
-                  erasure_url: str, site_url: str) -> str:  # fmt: skip
+def render_notice(
+    template: str,
+    *,
+    holder_name: str,
+    shared: str,
+    optout_url: str,
+    erasure_url: str,
+    site_url: str,
+) -> str:
     """The notice as plain text (the mail is text/plain, so no markup can be injected)."""
     return string.Template(template).safe_substitute(
         holder_name=_plain(holder_name)[:100],

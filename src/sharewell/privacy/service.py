@@ -98,7 +98,8 @@ def export_archive(
 
 def _readme(settings: Settings, member: Member, now: datetime) -> str:
     return (
-        f"Your data on Sharewell ({settings.base_url}), @{member.handle}, {now:%Y-%m-%d %H:%M} UTC\n\n"
+        f"Your data on Sharewell ({settings.base_url}), @{member.handle}, "
+        f"{now:%Y-%m-%d %H:%M} UTC\n\n"
         "One folder per area, JSON files (UTF-8). contacts/contacts.vcf holds your contact book\n"
         "as vCard 4.0, which address books and Sharewell's own import read. Secrets (password,\n"
         "token and link secrets) are never exported; other members appear by handle and name\n"
@@ -147,13 +148,21 @@ def erase_member(
     if session.get(MemberErasure, member.id) is not None:
         raise Conflict("This account was deleted already.")
     ctx = registry.ErasureContext(
-        session=session, settings=settings, member=member, content=content,
-        now=now or utcnow(), counts={},
-    )  # fmt: skip
+        session=session,
+        settings=settings,
+        member=member,
+        content=content,
+        now=now or utcnow(),
+        counts={},
+    )
     for hook in registry.erasers():
         hook.func(ctx)
-    log.info("member erased member_id=%s content=%s %s", member.id, content,
-             " ".join(f"{k}={v}" for k, v in sorted(ctx.counts.items())))  # fmt: skip
+    log.info(
+        "member erased member_id=%s content=%s %s",
+        member.id,
+        content,
+        " ".join(f"{k}={v}" for k, v in sorted(ctx.counts.items())),
+    )
     return ctx.counts
 
 
@@ -191,7 +200,10 @@ def request_email_erasure(
     token = _serializer(settings).dumps({"r": row.id, "n": nonce, "e": normalized})
     link = f"{settings.base_url.rstrip('/')}/erasure/confirm?{urlencode({'token': token})}"
     mail.queue(
-        session, settings, to=normalized, kind="privacy.erasure",
+        session,
+        settings,
+        to=normalized,
+        kind="privacy.erasure",
         subject="Confirm: remove you from every contact book on Sharewell",
         body=(
             "Someone (we hope you) asked to remove this address from every contact book on "
@@ -199,7 +211,7 @@ def request_email_erasure(
             f"button (it works once, for {settings.erasure_link_hours} hours):\n\n{link}\n\n"
             "If it was not you, ignore this message: nothing changes.\n"
         ),
-    )  # fmt: skip
+    )
 
 
 def confirm_email_erasure(
@@ -232,24 +244,34 @@ def confirm_email_erasure(
 
 
 def request_admin_erasure(
-    session: Session, settings: Settings, kind: str, raw: str, reply_to: str,
-    *, now: datetime | None = None,
-) -> None:  # fmt: skip
+    session: Session,
+    settings: Settings,
+    kind: str,
+    raw: str,
+    reply_to: str,
+    *,
+    now: datetime | None = None,
+) -> None:
     """A phone number or LinkedIn URL cannot be confirmed by a link: an administrator checks
     the request (answering at ``reply_to``) and completes or rejects it."""
     if kind not in ("phone", "linkedin"):
-        raise InvalidInput("Ask by phone number or LinkedIn URL here; by email, use the link.",
-                           field="kind")  # fmt: skip
+        raise InvalidInput(
+            "Ask by phone number or LinkedIn URL here; by email, use the link.", field="kind"
+        )
     normalized = _identifier(kind, raw)
     reply = contact_rules.normalize_email(reply_to)
     if not reply:
         raise InvalidInput("Give an email address we can answer at.", field="reply_to")
     session.add(
         ErasureRequest(
-            kind=kind, key_hash=optouts.identifier_hash(kind, normalized, settings.secret_key),
-            identifier=normalized, reply_to=reply, status="pending", created_at=now or utcnow(),
+            kind=kind,
+            key_hash=optouts.identifier_hash(kind, normalized, settings.secret_key),
+            identifier=normalized,
+            reply_to=reply,
+            status="pending",
+            created_at=now or utcnow(),
         )
-    )  # fmt: skip
+    )
     session.flush()
 
 
@@ -280,9 +302,15 @@ def _pending_admin_request(session: Session, request_id: int) -> ErasureRequest:
 
 
 def handle_admin_request(
-    session: Session, settings: Settings, admin: Member, request_id: int, *, approve: bool,
-    note: str = "", now: datetime | None = None,
-) -> None:  # fmt: skip
+    session: Session,
+    settings: Settings,
+    admin: Member,
+    request_id: int,
+    *,
+    approve: bool,
+    note: str = "",
+    now: datetime | None = None,
+) -> None:
     """Complete (erase) or reject a phone/LinkedIn request; the identifier and reply address
     are wiped either way, only the keyed hash stays."""
     if not admin.is_admin:
@@ -296,8 +324,14 @@ def handle_admin_request(
         body = "We could not complete your request to be erased from Sharewell's contact books."
         if note.strip():
             body += "\n\n" + " ".join(note.split())[:1000]
-    mail.queue(session, settings, to=row.reply_to, kind="privacy.erasure_answer",
-               subject="Your erasure request on Sharewell", body=body + "\n")  # fmt: skip
+    mail.queue(
+        session,
+        settings,
+        to=row.reply_to,
+        kind="privacy.erasure_answer",
+        subject="Your erasure request on Sharewell",
+        body=body + "\n",
+    )
     row.status = "done" if approve else "rejected"
     row.identifier, row.reply_to, row.handled_at = "", "", now
     log.info("erasure request %s %s by admin %s", row.id, row.status, admin.id)
@@ -362,9 +396,12 @@ def _set_site(session: Session, key: str, value: str | None) -> None:
 
 
 def set_notice_policy(
-    session: Session, *, template: str | None = None, required: bool | None = None,
+    session: Session,
+    *,
+    template: str | None = None,
+    required: bool | None = None,
     reset_template: bool = False,
-) -> NoticePolicy:  # fmt: skip
+) -> NoticePolicy:
     if reset_template:
         _set_site(session, NOTICE_TEMPLATE_KEY, None)
     elif template is not None:
@@ -421,9 +458,14 @@ def _sent_today(session: Session, holder_id: int, now: datetime) -> int:
 
 
 def _send(
-    session: Session, settings: Settings, contact: Contact, notice: ContactNotice,
-    holder_name: str, template: str, now: datetime,
-) -> None:  # fmt: skip
+    session: Session,
+    settings: Settings,
+    contact: Contact,
+    notice: ContactNotice,
+    holder_name: str,
+    template: str,
+    now: datetime,
+) -> None:
     email = next((e.normalized for e in contact.emails if e.normalized), None)
     if email is None or contact.opted_out or contact.visibility == "private":
         notice.status = "skipped"
@@ -431,19 +473,32 @@ def _send(
     base = settings.base_url.rstrip("/")
     card = card_fields_for(card_source(contact))
     body = rules.render_notice(
-        template, holder_name=holder_name,
+        template,
+        holder_name=holder_name,
         shared=rules.describe_shared(contact.visibility, card),
-        optout_url=f"{base}/optout", erasure_url=f"{base}/erasure", site_url=base,
-    )  # fmt: skip
-    mail.queue(session, settings, to=email, subject=rules.DEFAULT_NOTICE_SUBJECT, body=body,
-               kind="privacy.notice")  # fmt: skip
+        optout_url=f"{base}/optout",
+        erasure_url=f"{base}/erasure",
+        site_url=base,
+    )
+    mail.queue(
+        session,
+        settings,
+        to=email,
+        subject=rules.DEFAULT_NOTICE_SUBJECT,
+        body=body,
+        kind="privacy.notice",
+    )
     notice.status, notice.sent_at = "sent", now
 
 
 def send_notice(
-    session: Session, settings: Settings, holder: Member, public_id: str,
-    *, now: datetime | None = None,
-) -> None:  # fmt: skip
+    session: Session,
+    settings: Settings,
+    holder: Member,
+    public_id: str,
+    *,
+    now: datetime | None = None,
+) -> None:
     """The holder sends the notice for one shared entry (at most ``notice_daily_limit`` a day)."""
     now = now or utcnow()
     contact = own_contact(session, holder, public_id)
@@ -462,12 +517,18 @@ def send_notice(
     used = _sent_today(session, holder.id, now)
     if used >= settings.notice_daily_limit:
         raise RateLimited(
-            f"You sent {used} notices in the last day, the most allowed; the rest can go "
-            "tomorrow.",
+            f"You sent {used} notices in the last day, the most allowed; the rest can go tomorrow.",
             retry_after=3600,
         )
-    _send(session, settings, contact, notice, holder.display_name,
-          notice_policy(session).template, now)  # fmt: skip
+    _send(
+        session,
+        settings,
+        contact,
+        notice,
+        holder.display_name,
+        notice_policy(session).template,
+        now,
+    )
     session.flush()
 
 
@@ -513,9 +574,11 @@ def send_required_notices(
     budget: dict[int, int] = {}
     names: dict[int, str] = {}
     notices = session.scalars(
-        select(ContactNotice).where(ContactNotice.status == "pending").order_by(ContactNotice.id)
+        select(ContactNotice)
+        .where(ContactNotice.status == "pending")
+        .order_by(ContactNotice.id)
         .limit(limit)
-    ).all()  # fmt: skip
+    ).all()
     for notice in notices:
         hid = notice.holder_id
         if hid not in budget:

@@ -43,8 +43,10 @@ def upgrade() -> None:
         sa.Column("content", sa.String(length=10), nullable=False),
         sa.Column("erased_at", sharewell.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["member_id"], ["members.id"],
-            name=op.f("fk_privacy_member_erasures_member_id_members"), ondelete="RESTRICT",
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_privacy_member_erasures_member_id_members"),
+            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("member_id", name=op.f("pk_privacy_member_erasures")),
     )
@@ -57,12 +59,16 @@ def upgrade() -> None:
         sa.Column("created_at", sharewell.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sharewell.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["contact_id"], ["contacts.id"],
-            name=op.f("fk_privacy_notices_contact_id_contacts"), ondelete="CASCADE",
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_privacy_notices_contact_id_contacts"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["holder_id"], ["members.id"],
-            name=op.f("fk_privacy_notices_holder_id_members"), ondelete="CASCADE",
+            ["holder_id"],
+            ["members.id"],
+            name=op.f("fk_privacy_notices_holder_id_members"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_notices")),
         sa.UniqueConstraint("contact_id", name=op.f("uq_privacy_notices_contact_id")),

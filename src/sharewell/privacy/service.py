@@ -439,6 +439,7 @@ def on_first_shared(session: Session, holder: Member, contact_ids: Sequence[int]
     if added:
         session.flush()
         if notice_policy(session).required:
+            import sharewell.privacy.tasks  # noqa: F401 - the job is registered
             from sharewell.jobs import service as jobs_service
 
             jobs_service.request_run(session, NOTICE_JOB, now)

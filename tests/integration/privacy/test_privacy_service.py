@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session
 from tests.factories import Members
 
 from sharewell.config import Settings
-from sharewell.contacts import optouts
-from sharewell.contacts.rules import ContactKeys
+from sharewell.contacts import optouts, sharing
 from sharewell.contacts import service as contacts_service
-from sharewell.contacts import sharing
 from sharewell.contacts.models import Contact, ContactDisplay
+from sharewell.contacts.rules import ContactKeys
 from sharewell.contacts.schemas import ContactIn, TypedValueIO
 from sharewell.db import utcnow
 from sharewell.errors import Conflict, InvalidInput, NotFound, RateLimited

@@ -1,6 +1,6 @@
 """Imports every area's models so ``Base.metadata`` is complete (Alembic, tests, rebuilds),
-and the ORM hooks that keep derived tables current (``network.terms``). Each new area adds its
-``models`` module here; every session factory imports this module."""
+and the hooks that keep derived tables current (``network.terms``, ``privacy.notices``).
+Each new area adds its ``models`` module here; every session factory imports this module."""
 
 from sharewell.accounts import models as accounts_models
 from sharewell.contacts import models as contacts_models
@@ -12,6 +12,8 @@ from sharewell.mail import models as mail_models
 from sharewell.members import models as members_models
 from sharewell.network import models as network_models
 from sharewell.network import terms as network_terms
+from sharewell.privacy import models as privacy_models
+from sharewell.privacy import notices as privacy_notices
 from sharewell.search import indexing as search_indexing
 from sharewell.search import models as search_models
 from sharewell.standing import models as standing_models
@@ -27,6 +29,8 @@ __all__ = [
     "members_models",
     "network_models",
     "network_terms",
+    "privacy_models",
+    "privacy_notices",
     "search_indexing",
     "search_models",
     "standing_models",

@@ -27,6 +27,7 @@ from sharewell.api import intros as intros_api
 from sharewell.api import ledger as ledger_api
 from sharewell.api import members as members_api
 from sharewell.api import network as network_api
+from sharewell.api import privacy as privacy_api
 from sharewell.api import search as search_api
 from sharewell.api import sharing as sharing_api
 from sharewell.api import standing as standing_api
@@ -45,6 +46,7 @@ from sharewell.web import insights as web_insights
 from sharewell.web import intros as web_intros
 from sharewell.web import ledger as web_ledger
 from sharewell.web import network as web_network
+from sharewell.web import privacy as web_privacy
 from sharewell.web import routes as web_routes
 from sharewell.web import search as web_search
 from sharewell.web import sharing as web_sharing
@@ -215,6 +217,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(web_intros.router)
     app.include_router(search_api.router, prefix="/api/v1")
     app.include_router(web_search.router)
+    app.include_router(privacy_api.router, prefix="/api/v1")
+    app.include_router(web_privacy.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

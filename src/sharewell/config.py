@@ -220,6 +220,19 @@ class Settings(BaseSettings):
     intro_requests_per_hour: int = Field(
         20, ge=1, description="Introduction requests one member may send per hour."
     )
+    # --- privacy (docs/privacy.md) ---
+    display_audit_days: int = Field(
+        90, ge=2, description="Days the display audit (who was shown which entry) is kept."
+    )
+    mail_retention_days: int = Field(
+        30, ge=1, description="Days sent and outbox mail (which holds links) is kept."
+    )
+    erasure_link_hours: int = Field(
+        48, ge=1, le=720, description="How long a non-member's erasure confirmation link works."
+    )
+    notice_daily_limit: int = Field(
+        50, ge=0, description="Notices to non-members one holder may send per day."
+    )
 
     @model_validator(mode="after")
     def _check_award_weights(self) -> Settings:

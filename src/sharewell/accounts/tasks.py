@@ -15,5 +15,5 @@ def sweep(ctx: JobContext) -> str:
     """Delete expired links, ended sessions and tokens, and old sent mail."""
     with session_scope(ctx.factory) as session:
         counts = service.sweep(session, ctx.now)
-        counts["mail"] = mail.prune(session, ctx.now)
+        counts["mail"] = mail.prune(session, ctx.now, ctx.settings.mail_retention_days)
     return ", ".join(f"{k} {v}" for k, v in counts.items())

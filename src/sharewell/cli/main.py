@@ -45,6 +45,8 @@ app.add_typer(network_app, name="network")
 app.add_typer(standing_app, name="standing")
 search_app = typer.Typer(help="The search index.", no_args_is_help=True)
 app.add_typer(search_app, name="search")
+privacy_app = typer.Typer(help="Data rights: erasure and notices.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -833,6 +835,145 @@ def search_reindex(
         + (f", {encoded:,} vectors" if vectors else "")
         + f" in {took:.1f} s."
     )
+
+
+# --- data rights, backup and restore (docs/privacy.md, docs/operations.md) -------------------
+
+
+@app.command("export")
+def export_member(
+    member: Annotated[str, typer.Option("--member", help="Email address or handle.")],
+    out: Annotated[Path, typer.Option("--out", help="The zip file to write.")],
+) -> None:
+    """Write everything Sharewell holds about a member to a zip (JSON and vCard)."""
+    from sharewell.members.service import find_member
+    from sharewell.privacy import service
+
+    if out.exists():
+        raise _fail(f"{out} exists already; choose another file name.")
+    settings = get_settings()
+    try:
+        with session_scope(make_session_factory(engine_for(settings))) as session:
+            data, _ = service.export_archive(session, settings, find_member(session, member))
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    out.write_bytes(data)
+    console.print(f"Wrote {out} ({len(data):,} bytes).")
+
+
+@app.command("backup")
+def backup_command(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: <data dir>/backups/…).")
+    ] = None,
+) -> None:
+    """Back up the database while the server runs (SQLite online backup, or pg_dump -Fc)."""
+    from sharewell import backup
+
+    settings = get_settings()
+    url = settings.effective_database_url
+    target = out or settings.data_dir / "backups" / backup.default_name(url)
+    try:
+        written = backup.backup(url, target)
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"Backup written to {written} ({written.stat().st_size:,} bytes).")
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A file written by `sharewell backup`.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Replace a database that already holds members.")
+    ] = False,
+) -> None:
+    """Replace the configured database with a backup (stop the server first)."""
+    from sharewell import backup
+
+    url = get_settings().effective_database_url
+    try:
+        backup.restore(url, file, overwrite=yes)
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"Restored {file}. Run `sharewell db upgrade` if it came from an older version.")
+
+
+@privacy_app.command("erase-member")
+def privacy_erase_member(
+    who: Annotated[str, typer.Argument(help="Email address or handle.")],
+    content: Annotated[
+        str, typer.Option(help="Their insights and comments: anonymize or remove.")
+    ] = "anonymize",
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a member's account for them (an administrator acting on a request)."""
+    from sharewell.members.service import find_member
+    from sharewell.privacy import service
+
+    if not yes:
+        typer.confirm(f"Erase {who} for good?", abort=True)
+    settings = get_settings()
+    try:
+        with session_scope(make_session_factory(engine_for(settings))) as session:
+            counts = service.erase_member(
+                session, settings, find_member(session, who), content=content
+            )
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    console.print("Erased. " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+
+
+@privacy_app.command("erase-person")
+def privacy_erase_person(
+    email: Annotated[str | None, typer.Option(help="Their email address.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Their phone number.")] = None,
+    linkedin: Annotated[str | None, typer.Option(help="Their LinkedIn profile URL.")] = None,
+) -> None:
+    """Delete every contact matching a non-member's identifier from every book (and opt them
+    out); only the keyed hash stays."""
+    from sharewell.privacy import service
+
+    given = [(k, v) for k, v in (("email", email), ("phone", phone), ("linkedin", linkedin)) if v]
+    if len(given) != 1:
+        raise _fail("Give exactly one of --email, --phone or --linkedin.")
+    settings = get_settings()
+    try:
+        with session_scope(make_session_factory(engine_for(settings))) as session:
+            n = service.erase_person(session, settings, given[0][0], given[0][1])
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"Erased {n} contact(s); the identifier is opted out.")
+
+
+@privacy_app.command("notices")
+def privacy_notices(
+    require: Annotated[
+        bool | None, typer.Option("--require/--no-require", help="Require notices or not.")
+    ] = None,
+    template: Annotated[
+        Path | None, typer.Option(help="A text file with the new notice template.")
+    ] = None,
+    reset_template: Annotated[bool, typer.Option(help="Go back to the default template.")] = False,
+) -> None:
+    """Show or change the notice to non-members: required or not, and its template."""
+    from sharewell.privacy import service
+
+    settings = get_settings()
+    try:
+        with session_scope(make_session_factory(engine_for(settings))) as session:
+            policy = service.set_notice_policy(
+                session,
+                required=require,
+                reset_template=reset_template,
+                template=template.read_text() if template else None,
+            )
+    except SharewellError as exc:
+        raise _fail(exc.detail) from None
+    console.print(
+        f"Notices are {'required' if policy.required else 'up to each holder'}; "
+        f"template: {'default' if policy.is_default else 'custom'}.\n"
+    )
+    console.print(policy.template, markup=False, highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

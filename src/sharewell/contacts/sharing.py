@@ -7,7 +7,7 @@ enforces the per-member quota and writes the audit trail. Cards are built only b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,6 +22,15 @@ from sharewell.contacts.queries import own_contact
 from sharewell.db import utcnow
 from sharewell.errors import Conflict, InvalidInput, NotFound, RateLimited
 from sharewell.members.models import Member
+
+# Called with the ids of entries that just went from ``private`` to shared, in the same
+# transaction (the privacy area registers the notice to the person here).
+ON_FIRST_SHARED: list[Callable[[Session, Member, Sequence[int]], None]] = []
+
+
+def _shared_now(session: Session, holder: Member, ids: Sequence[int]) -> None:
+    for hook in ON_FIRST_SHARED:
+        hook(session, holder, ids)
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,11 @@ def set_visibility(
             emails=[e.value for e in contact.emails],
             phones=[p.value for p in contact.phones],
         )
+    was_private = contact.visibility == "private"
     contact.visibility = visibility
     session.flush()
+    if was_private and visibility != "private":
+        _shared_now(session, holder, [contact.id])
     return contact
 
 
@@ -119,7 +131,15 @@ def bulk_set_visibility(
     values: dict[str, object] = {"visibility": visibility, "updated_at": utcnow()}
     if card_fields is not None:
         values["card_fields"] = rules.check_card_fields(card_fields)
+    newly: list[int] = []
+    if visibility != "private" and ON_FIRST_SHARED and query.whereclause is not None:
+        newly = list(
+            session.scalars(
+                select(Contact.id).where(query.whereclause, Contact.visibility == "private")
+            )
+        )
     result = session.execute(query.values(**values).execution_options(synchronize_session=False))
+    _shared_now(session, holder, newly)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -84,12 +84,12 @@ def retry_failed(session: Session, now: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def prune(session: Session, now: datetime) -> int:
+def prune(session: Session, now: datetime, keep_days: int = rules.KEEP_SENT_DAYS) -> int:
     """Forget sent and outbox messages older than the retention (they hold sign-in links)."""
     result = session.execute(
         delete(MailMessage)
         .where(MailMessage.status.in_(("sent", "outbox")))
-        .where(MailMessage.created_at < now - timedelta(days=rules.KEEP_SENT_DAYS))
+        .where(MailMessage.created_at < now - timedelta(days=keep_days))
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

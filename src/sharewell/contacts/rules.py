@@ -415,13 +415,19 @@ class MatchIndex(Generic[K]):
             for cid in (self._name_company.get(nc, []) if nc else [])
             if not _different_profiles(self._keys[cid], keys)
         ]
+        # Name and company are the last match key. The contact of that name whose identifiers
+        # are exactly these is this row exported again (so re-importing a file never adds what it
+        # added before, even when a shared switchboard number pointed elsewhere above); a single
+        # contact of that name with nothing that tells them apart is too (LinkedIn's exports
+        # mostly carry no email).
+        identical = [cid for cid in same_name if _same_identifiers(self._keys[cid], keys)]
+        if identical:
+            return Match(MatchKind.CERTAIN, identical[0], (identical[0],), "name_company")
         if (
-            len(same_name) == 1
-            and not possible
+            not possible
+            and len(same_name) == 1
             and not _identifiers_conflict(self._keys[same_name[0]], keys)
         ):
-            # Name and company are the last match key: with nothing that tells the two apart
-            # (LinkedIn's exports mostly carry no email), it is the same row exported again.
             return Match(MatchKind.CERTAIN, same_name[0], (same_name[0],), "name_company")
         possible.extend((cid, "name_company") for cid in same_name)
         if keys.company and keys.name:
@@ -449,6 +455,10 @@ class MatchIndex(Generic[K]):
     def _names_conflict(self, contact_id: K, incoming_name: str) -> bool:
         existing = self._names.get(contact_id, "")
         return bool(existing and incoming_name) and not names_similar(existing, incoming_name)
+
+
+def _same_identifiers(a: ContactKeys, b: ContactKeys) -> bool:
+    return a.emails == b.emails and a.phones == b.phones and a.linkedin == b.linkedin
 
 
 def _different_profiles(a: ContactKeys, b: ContactKeys) -> bool:

@@ -171,3 +171,19 @@ def test_contacts_whose_linkedin_profile_is_a_members_are_marked(
     import_file(db, holder, data, max_bytes=10**6, secret_key=SECRET)
     (contact,) = book(db, holder)
     assert contact.matched_member_id == known.id
+
+
+def test_reimport_with_repeated_names_at_one_company_adds_nothing(
+    db: Session, members: Members
+) -> None:
+    holder = members.create()
+    header = b"First Name,Last Name,URL,Email Address,Company,Position,Connected On\r\n"
+    rows = b"".join(
+        b"Wei,Wang,https://www.linkedin.com/in/wei-wang-%d,,Acme,Engineer,08 Jan 2018\r\n" % i
+        for i in range(3)
+    )
+    data = header + rows + b"Ana,Lima,,,Acme,Analyst,08 Jan 2018\r\n"
+    first = import_file(db, holder, data, max_bytes=10**6, secret_key=SECRET)
+    again = import_file(db, holder, data, max_bytes=10**6, secret_key=SECRET)
+    assert first.created == 4 and (again.created, again.unchanged) == (0, 4)
+    assert len(book(db, holder)) == 4

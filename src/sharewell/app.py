@@ -46,6 +46,7 @@ from sharewell.web import insights as web_insights
 from sharewell.web import intros as web_intros
 from sharewell.web import ledger as web_ledger
 from sharewell.web import network as web_network
+from sharewell.web import onboarding as web_onboarding
 from sharewell.web import privacy as web_privacy
 from sharewell.web import routes as web_routes
 from sharewell.web import search as web_search
@@ -219,6 +220,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(web_search.router)
     app.include_router(privacy_api.router, prefix="/api/v1")
     app.include_router(web_privacy.router)
+    app.include_router(web_onboarding.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

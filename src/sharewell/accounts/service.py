@@ -37,6 +37,7 @@ from sharewell.errors import (
     NotFound,
     PermissionDenied,
 )
+from sharewell.ledger import service as ledger
 from sharewell.mail import service as mail
 from sharewell.members import rules as member_rules
 from sharewell.members import service as members
@@ -282,9 +283,14 @@ def _take_link(session: Session, secret: str, purpose: str) -> tuple[AccountToke
     return token, member
 
 
-def verify_email(session: Session, secret: str) -> Member:
+def verify_email(session: Session, settings: Settings, secret: str) -> Member:
+    """Confirm the address and mint the ledger's starter grant (once per member), so a new
+    member can pledge on their first introduction request."""
     _, member = _take_link(session, secret, "verify")
     member.email_verified_at = member.email_verified_at or utcnow()
+    ledger.grant_starter(
+        session, member, key=f"starter:{member.id}", policy=ledger.policy_from(settings)
+    )
     return member
 
 

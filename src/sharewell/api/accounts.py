@@ -137,10 +137,14 @@ def resend_verification(
 
 @router.post("/auth/verify-email", response_model=AcceptedOut, tags=["auth"])
 def verify_email(
-    data: TokenIn, request: Request, session: SessionDep, limiter: LimiterDep
+    data: TokenIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
 ) -> AcceptedOut:
     limits.check(limiter, "verify", account=data.token, client=client_address(request))
-    service.verify_email(session, data.token)
+    service.verify_email(session, settings, data.token)
     return AcceptedOut(detail="Thanks: your address is confirmed.")
 
 

@@ -154,7 +154,7 @@ def signup(
             headers=_retry_after(error),
         )  # fmt: skip
     # Same answer whether or not the address was known.
-    return _redirect(f"/signin?welcome=1&email={quote(email.strip().lower())}")
+    return _redirect(f"/signin?welcome=1&email={quote(email.strip().lower())}&next=/welcome")
 
 
 def _retry_after(exc: SharewellError) -> dict[str, str] | None:
@@ -261,7 +261,7 @@ def verify_email(
 ) -> Response:
     try:
         limits.check(limiter, "verify", account=token, client=client_address(request))
-        service.verify_email(session, token)
+        service.verify_email(session, settings, token)
     except SharewellError as exc:
         session.rollback()
         return render(

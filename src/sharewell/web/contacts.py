@@ -145,6 +145,7 @@ async def import_upload(
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
     format: Annotated[str, Form()] = "",
+    next: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     data = await file.read()
     try:
@@ -175,6 +176,15 @@ async def import_upload(
             {"formats": FORMATS, "report": None, "error": exc.detail},
             status_code=exc.status,
         )
+    if next:  # a step of the welcome path: back to it, with the counts as a message
+        response = RedirectResponse(web_session.onward(next, "/contacts"), status_code=303)
+        web_session.flash(
+            response,
+            settings,
+            f"Imported {report.created} new and {report.updated} updated contacts; "
+            "nothing is shared until you say so.",
+        )
+        return response
     return render(
         request,
         "contacts/import.html",

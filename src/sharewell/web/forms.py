@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from sharewell.errors import InvalidInput
+from sharewell.members import queries
 from sharewell.members.schemas import LinkIn, ProfileUpdate
 
 
@@ -44,3 +45,18 @@ def first_error(exc: ValidationError) -> InvalidInput:
     err = exc.errors()[0]
     field = ".".join(str(p) for p in err.get("loc", ())) or "form"
     return InvalidInput(f"{field}: {err.get('msg', 'invalid')}", field=field)
+
+
+def profile_values(me: object) -> dict[str, str]:
+    profile = queries.me_of(me)  # type: ignore[arg-type]
+    return {
+        "display_name": profile.display_name,
+        "handle": profile.handle,
+        "headline": profile.headline,
+        "location": profile.location,
+        "bio": profile.bio,
+        "topics": ", ".join(t.label for t in profile.topics),
+        "offers": "\n".join(profile.offers),
+        "asks": "\n".join(profile.asks),
+        "links": "\n".join(f"{link.label} | {link.url}" for link in profile.links),
+    }

@@ -15,6 +15,7 @@ from sharewell.members import queries, service
 from sharewell.network import queries as network_queries
 from sharewell.standing import queries as standing_queries
 from sharewell.web import forms
+from sharewell.web.home import context as home_context
 from sharewell.web import session as web_session
 from sharewell.web.session import SignedInMember, WebMember
 from sharewell.web.standing import profile_context
@@ -37,7 +38,9 @@ def _redirect(path: str, settings: object | None = None) -> RedirectResponse:
 
 
 @router.get("/")
-def home(request: Request, me: WebMember, session: SessionDep) -> Response:
+def home(
+    request: Request, me: WebMember, session: SessionDep, settings: SettingsDep
+) -> Response:
     topics = queries.list_topics(session, limit=12)
     newest = queries.list_members(session, limit=6)
     return render(
@@ -47,6 +50,7 @@ def home(request: Request, me: WebMember, session: SessionDep) -> Response:
             "topics": topics.items,
             "members": newest.items,
             "member_total": queries.member_count(session),
+            **(home_context(session, settings, me) if me else {}),
         },
     )
 
@@ -148,22 +152,7 @@ def topic(
 
 @router.get("/settings/profile")
 def edit_profile_form(request: Request, me: SignedInMember) -> Response:
-    return render(request, "profile_edit.html", {"values": _profile_values(me)})
-
-
-def _profile_values(me: object) -> dict[str, str]:
-    profile = queries.me_of(me)  # type: ignore[arg-type]
-    return {
-        "display_name": profile.display_name,
-        "handle": profile.handle,
-        "headline": profile.headline,
-        "location": profile.location,
-        "bio": profile.bio,
-        "topics": ", ".join(t.label for t in profile.topics),
-        "offers": "\n".join(profile.offers),
-        "asks": "\n".join(profile.asks),
-        "links": "\n".join(f"{link.label} | {link.url}" for link in profile.links),
-    }
+    return render(request, "profile_edit.html", {"values": forms.profile_values(me)})
 
 
 @router.post("/settings/profile")
@@ -181,7 +170,7 @@ async def edit_profile(
             {"values": form, "error": exc.detail, "error_field": exc.field},
             status_code=exc.status,
         )
-    response = _redirect(f"/members/{me.handle}")
+    response = _redirect(web_session.onward(form.get("next"), f"/members/{me.handle}"))
     web_session.flash(response, settings, "Your profile is saved.")
     return response
 

@@ -168,3 +168,13 @@ def pop_flash(request: Request, settings: Settings) -> tuple[str, str] | None:
     except (BadSignature, ValueError):
         return None
     return str(kind), str(message)
+
+
+def onward(form_value: object, default: str) -> str:
+    """Where a form that is also a step of the welcome path goes next: back into the path when
+    the form says so, else its usual page. Only the welcome path is accepted, so the field
+    cannot be used to send a member off-site or anywhere unexpected."""
+    value = str(form_value or "")
+    if value.startswith("/welcome") and "//" not in value and "\\" not in value:
+        return value
+    return default

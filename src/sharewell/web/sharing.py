@@ -144,7 +144,9 @@ async def save_defaults(
             {"status": exc.status, "title": exc.title, "detail": exc.detail},
             status_code=exc.status,
         )
-    response = RedirectResponse("/contacts-sharing", status_code=303)
+    response = RedirectResponse(
+        web_session.onward(form.get("next"), "/contacts-sharing"), status_code=303
+    )
     web_session.flash(response, settings, "Default saved: new and imported contacts will use it.")
     return response
 
@@ -177,7 +179,9 @@ async def bulk(
             {"status": exc.status, "title": exc.title, "detail": exc.detail},
             status_code=exc.status,
         )
-    response = RedirectResponse("/contacts-sharing", status_code=303)
+    response = RedirectResponse(
+        web_session.onward(form.get("next"), "/contacts-sharing"), status_code=303
+    )
     web_session.flash(
         response, settings, f"{changed} contact{'' if changed == 1 else 's'} changed."
     )

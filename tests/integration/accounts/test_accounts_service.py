@@ -24,6 +24,7 @@ from sharewell.errors import (
     InvalidInput,
     PermissionDenied,
 )
+from sharewell.ledger import queries as ledger_queries
 from sharewell.mail.models import MailMessage
 from sharewell.members import service as members
 from sharewell.members.models import Member, WebSession
@@ -53,12 +54,15 @@ def test_sign_up_mails_a_link_and_a_known_address_mails_its_owner(
     assert db.scalar(select(func.count(Member.id))) == before
     (note,) = mails_to(db, owner.email)
     assert note.kind == "account_exists" and "/reset-password" in note.body
-    member = service.verify_email(db, token)
+    member = service.verify_email(db, settings, token)
     assert member.email == "ann@example.org" and member.email_verified_at is not None
+    # A confirmed address brings the starter grant, so a first request can carry a pledge.
+    assert ledger_queries.available(db, member.id) == settings.ledger_starter_grant
     with pytest.raises(InvalidInput, match="invalid"):
-        service.verify_email(db, token)  # single use
+        service.verify_email(db, settings, token)  # single use
     with pytest.raises(InvalidInput):
-        service.verify_email(db, "swl_not-a-real-token")
+        service.verify_email(db, settings, "swl_not-a-real-token")
+    assert ledger_queries.available(db, member.id) == settings.ledger_starter_grant
 
 
 def test_smtp_configured_mail_is_queued_for_the_job(db: Session, settings: Settings) -> None:

@@ -25,7 +25,14 @@ playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed (pip install -e .[dev])"
 )
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    Browser,
+    BrowserContext,
+    Page,
+    expect,
+    sync_playwright,
+)
+
 from tests.functional.test_real_server import free_port  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -212,7 +219,24 @@ def sign_up(browser: Browser, server: Server, name: str, shots: Shots | None = N
     if confirm.count():
         confirm.first.click()
     page.goto(server.base + "/welcome")
-    handle = page.evaluate(
-        "document.querySelector('input[name=handle]')?.value || ''"
-    ) or ""
+    handle = page.evaluate("document.querySelector('input[name=handle]')?.value || ''") or ""
     return Person(name, email, page, handle)
+
+
+def welcome_profile(p: Person, headline: str, topics: str, shots: Shots | None = None) -> None:
+    page = p.page
+    expect(page.get_by_role("heading", name=re.compile("Step 1 of 4"))).to_be_visible()
+    expect(page.get_by_text("0 of 4 steps done")).to_be_visible()
+    page.get_by_label("Headline").fill(headline)
+    page.get_by_label("Topics you know about").fill(topics)
+    if shots:
+        shots.page(page, "welcome-shop-window")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", name=re.compile("Step 2 of 4"))).to_be_visible()
+    expect(page.get_by_text("1 of 4 steps done")).to_be_visible()
+
+
+def skip_rest(p: Person) -> None:
+    for _ in range(3):
+        p.page.get_by_role("link", name=re.compile(r"^Skip(:| this)")).click()
+    expect(p.page.get_by_role("heading", name="You're set")).to_be_visible()

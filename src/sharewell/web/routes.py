@@ -15,8 +15,8 @@ from sharewell.members import queries, service
 from sharewell.network import queries as network_queries
 from sharewell.standing import queries as standing_queries
 from sharewell.web import forms
-from sharewell.web.home import context as home_context
 from sharewell.web import session as web_session
+from sharewell.web.home import context as home_context
 from sharewell.web.session import SignedInMember, WebMember
 from sharewell.web.standing import profile_context
 from sharewell.web.templating import render

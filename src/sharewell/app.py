@@ -40,6 +40,7 @@ from sharewell.http import RequestMiddleware
 from sharewell.network.index import GraphHolder
 from sharewell.ratelimit import limiter_for
 from sharewell.web import accounts as web_accounts
+from sharewell.web import charts as web_charts
 from sharewell.web import contacts as web_contacts
 from sharewell.web import errors as web_errors
 from sharewell.web import insights as web_insights
@@ -221,6 +222,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(privacy_api.router, prefix="/api/v1")
     app.include_router(web_privacy.router)
     app.include_router(web_onboarding.router)
+    app.include_router(web_charts.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

@@ -26,6 +26,15 @@ DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 )
 
+# Charts are SVG documents shown as images (web/charts.py): their own inline styles only.
+CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+
+
+def _csp_for(path: str) -> str:
+    if path == "/docs":
+        return DOCS_CSP
+    return CHART_CSP if path.startswith("/charts/") else CSP
+
 
 class _TooLarge(Exception):
     pass
@@ -81,7 +90,7 @@ class RequestMiddleware:
                 status = message["status"]
                 extra = [
                     (b"x-request-id", request_id.encode()),
-                    (b"content-security-policy", (DOCS_CSP if path == "/docs" else CSP).encode()),
+                    (b"content-security-policy", _csp_for(path).encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"same-origin"),

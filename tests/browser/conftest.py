@@ -152,6 +152,10 @@ class Shots:
     taken: list[Path] = field(default_factory=list)
     axe: dict[str, list[str]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        for old in (ARTIFACTS / self.journey).glob("*.png"):  # no stale pictures from a rerun
+            old.unlink()
+
     def page(self, page: Page, name: str, *, check: bool = True) -> None:
         folder = ARTIFACTS / self.journey
         folder.mkdir(parents=True, exist_ok=True)
@@ -240,3 +244,16 @@ def skip_rest(p: Person) -> None:
     for _ in range(3):
         p.page.get_by_role("link", name=re.compile(r"^Skip(:| this)")).click()
     expect(p.page.get_by_role("heading", name="You're set")).to_be_visible()
+
+
+def assert_charts_drawn(page: Page) -> None:
+    """Every chart image on the page loaded and was drawn (a CSP or server error would leave
+    it broken, with no width)."""
+    charts = page.locator("img.chart")
+    assert charts.count() >= 1, f"no chart on {page.url}"
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        chart.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete", arg=chart.element_handle())
+        width = chart.evaluate("img => img.naturalWidth")
+        assert width > 0, f"chart {chart.get_attribute('src')} did not draw on {page.url}"

@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     Person,
     Server,
     Shots,
+    assert_charts_drawn,
     new_context,
     sign_up,
     skip_rest,
@@ -155,7 +156,12 @@ def test_from_sign_up_to_a_confirmed_hire(browser: Browser, server: Server) -> N
         incoming = int(connector.page.get_by_test_id("incoming").inner_text())
         assert incoming > 0, f"{connector.name} sees no pending share"
         expect(connector.page.locator("main")).to_contain_text("split pending")
+    assert_charts_drawn(cy.page)
     shots.page(cy.page, "ledger")
+    ann.page.goto(server.base + "/intros?box=from")
+    assert_charts_drawn(ann.page)  # the funnel of Ann's own requests
+    expect(ann.page.locator("figure table")).to_contain_text("Led to a confirmed outcome")
+    shots.page(ann.page, "intros-funnel")
 
     # Standing moves once it is recomputed with the confirmed introduction in it.
     server.cli("standing", "recompute")
@@ -164,6 +170,7 @@ def test_from_sign_up_to_a_confirmed_hire(browser: Browser, server: Server) -> N
     assert after != before, f"Cy's standing stayed {before}"
     shots.page(cy.page, "home-after")
     cy.page.goto(f"{server.base}/members/{cy.handle}")
+    assert_charts_drawn(cy.page)  # standing over time
     shots.page(cy.page, "profile")
     shots.assert_no_sideways_scroll(cy.page)
     shots.assert_accessible()

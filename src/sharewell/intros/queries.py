@@ -478,3 +478,32 @@ def impacts_since(session: Session, since: datetime) -> Iterator[Impact]:
 
 def summary_of(member: Member) -> MemberSummary:
     return member_queries.summary_of(member)
+
+
+# The stages of a member's own requests, each a subset of the one before it: how far their
+# introductions got. Reached = the intro has at least one event of the stage's actions.
+FUNNEL = (
+    ("Requested", ("request",)),
+    ("Passed on by a connector", ("forward", "ask_target", "attest")),
+    ("Put to the person", ("ask_target", "attest")),
+    ("Accepted", ("accept", "attest")),
+    ("Led to a confirmed outcome", ("outcome_confirmed",)),
+)
+
+
+def funnel(session: Session, member_id: int) -> list[tuple[str, int]]:
+    """How many of the member's own requests reached each stage (one grouped query)."""
+    reached = session.execute(
+        select(IntroEvent.action, func.count(func.distinct(IntroEvent.intro_id)))
+        .join(Intro, Intro.id == IntroEvent.intro_id)
+        .where(Intro.requester_id == member_id)
+        .group_by(IntroEvent.action)
+    ).all()
+    by_action = {str(action): int(n) for action, n in reached}
+    out: list[tuple[str, int]] = []
+    for label, actions in FUNNEL:
+        # An intro can carry several of a stage's actions; the per-action distinct counts are
+        # an upper bound, so the stage is capped by the stage before it.
+        n = max((by_action.get(a, 0) for a in actions), default=0)
+        out.append((label, min(n, out[-1][1]) if out else n))
+    return out

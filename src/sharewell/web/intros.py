@@ -37,7 +37,12 @@ def inbox(request: Request, me: SignedInMember, session: SessionDep, box: str = 
     return render(
         request,
         "intros/inbox.html",
-        {"box": box, "page": page, "waiting": queries.counts(session, me)},
+        {
+            "box": box,
+            "page": page,
+            "waiting": queries.counts(session, me),
+            "funnel": queries.funnel(session, me.id) if box == "from" else [("", 0)],
+        },
     )
 
 

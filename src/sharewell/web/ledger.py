@@ -17,7 +17,7 @@ from sharewell.ledger import csv_export, queries, rules, service
 from sharewell.ledger.models import Pledge
 from sharewell.members.models import Member
 from sharewell.web import session as web_session
-from sharewell.web.charts import give_take_chart
+from sharewell.web.charts import give_take_summary
 from sharewell.web.session import SignedInMember
 from sharewell.web.templating import render
 
@@ -40,7 +40,7 @@ def _ledger_context(session: SessionDep, me: Member, cursor: str | None) -> dict
     series = queries.tally_series(session, me, now=utcnow(), weeks=26)
     return {
         "summary": queries.summary(session, me),
-        "chart": give_take_chart(series),
+        "chart_summary": give_take_summary(series),
         "series": series,
         "statement": queries.statement(session, me, limit=STATEMENT_PAGE, cursor=cursor),
         "made": queries.pledges_made(session, me, limit=50),

@@ -14,7 +14,7 @@ from sharewell.db import utcnow
 from sharewell.deps import SessionDep, SettingsDep
 from sharewell.errors import PermissionDenied, SharewellError
 from sharewell.members.models import Member
-from sharewell.standing import chart, queries, service
+from sharewell.standing import queries, service
 from sharewell.web import session as web_session
 from sharewell.web.session import SignedInMember, WebMember
 from sharewell.web.templating import NAVIGATION, render
@@ -37,7 +37,6 @@ def profile_context(
     return {
         "standing": info,
         "standing_history": points,
-        "standing_chart": chart.line_chart([(p.day, p.level) for p in points]),
         "standing_explanation": queries.explanation(session, member) if own else None,
     }
 

@@ -3,13 +3,12 @@ words, the go-to rule and the chart."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
 from sharewell.standing import rules
-from sharewell.standing.chart import line_chart
 from sharewell.standing.rules import Impact, KindPart, build_impact_graph, describe_standing
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -141,10 +140,3 @@ def test_go_to_rule() -> None:
     assert not rules.is_go_to(4, 0.3, top=3)
     assert not rules.is_go_to(1, 0.01, top=3)  # first of a crowd with no real share
     assert not rules.is_go_to(1, 0.9, top=0)
-
-
-def test_chart_is_accessible_svg_and_escapes_labels() -> None:
-    svg = line_chart([(date(2025, 1, 1), 1.0), (date(2025, 1, 2), 2.5)], label="<b>x</b>")
-    assert svg.startswith("<svg") and 'role="img"' in svg and "<title" in svg
-    assert "<b>" not in svg and "&lt;b&gt;" in svg
-    assert line_chart([]) == ""

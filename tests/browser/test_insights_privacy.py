@@ -63,6 +63,7 @@ def test_an_insight_is_answered_in_a_thread_marked_useful_and_in_the_feed(
     eli.page.goto(insight_url)
     nested = eli.page.locator("ol.thread ol.thread li.comment")
     expect(nested).to_contain_text("Late dashboards")  # the reply sits under the question
+    eli.page.evaluate("window.stillThisPage = true")
     eli.page.get_by_role("button", name=re.compile("^Useful")).first.click()
     expect(eli.page.get_by_role("button", name=re.compile(r"^Useful · 1"))).to_have_attribute(
         "aria-pressed", "true"

@@ -88,7 +88,10 @@ def give_take_summary(series: Sequence[TallyPointOut]) -> str:
 
 def standing_svg(points: Sequence[tuple[date, float]]) -> bytes:
     chart = pygal.Line(
-        **_config(show_legend=False, dots_size=4, fill=False, show_minor_x_labels=False)
+        **_config(
+            show_legend=False, dots_size=4, fill=False, show_minor_x_labels=False,
+            include_x_axis=True,
+        )
     )
     chart.x_labels = [d.strftime("%d %b") for d, _ in points]
     chart.x_labels_major = chart.x_labels[:: max(1, len(points) // 6)]

@@ -465,6 +465,12 @@ def react_insight(
     on: Annotated[int, Form()] = 1,
 ) -> Response:
     service.react(session, me, kind=kind, insight_public_id=pid, on=bool(on))
+    if request.headers.get("hx-request"):
+        item = queries.get_insight(session, pid, queries.viewer_for(session, me))
+        return render(
+            request, "insights/_reactions.html",
+            {"action": f"/insights/{pid}/react", "item": item},
+        )  # fmt: skip
     return _redirect(queries.insight_url(pid))
 
 
@@ -478,7 +484,13 @@ def react_comment(
     on: Annotated[int, Form()] = 1,
 ) -> Response:
     service.react(session, me, kind=kind, comment_public_id=cid, on=bool(on))
-    _, insight = queries.find_comment(session, cid, queries.viewer_for(session, me))
+    viewer = queries.viewer_for(session, me)
+    comment, insight = queries.find_comment(session, cid, viewer)
+    if request.headers.get("hx-request"):
+        item = queries.comment_out(session, comment, insight, viewer)
+        return render(
+            request, "insights/_reactions.html", {"action": f"/comments/{cid}/react", "item": item}
+        )
     return _redirect(f"{queries.insight_url(insight.public_id)}#c-{cid}")
 
 

@@ -124,3 +124,34 @@ def test_signed_out_reader_sees_public_only_and_a_sign_in_link(
     listing = client.get("/insights").text
     assert "Open notes" in listing and "Members notes" not in listing
     assert client.get("/feed", follow_redirects=False).status_code == 303
+
+
+def test_reaction_buttons_carry_their_token_and_swap_alone_with_htmx(
+    client: TestClient, members: Members
+) -> None:
+    deb, ann = members.create("Deb"), members.create("Ann")
+    web_sign_in(client, deb.email)
+    fields = {"kind": "insight", "title": "Ship small", "body": "Often.", "topics": "",
+              "visibility": "public"}  # fmt: skip
+    url = post(client, "/insights/new", fields).headers["location"]  # type: ignore[attr-defined]
+    client.cookies.clear()
+    web_sign_in(client, ann.email)
+    soup = BeautifulSoup(client.get(url).text, "html.parser")
+    form = soup.find("form", class_="reactions")
+    assert form is not None
+    token = form.find("input", attrs={"name": "csrf_token"})["value"]
+    assert token, "the reaction form must carry the page's CSRF token"
+    # With htmx: only the buttons come back, already counting the reaction.
+    r = client.post(
+        f"{url}/react", data={"csrf_token": token, "kind": "useful", "on": "1"},
+        headers={"HX-Request": "true"},
+    )  # fmt: skip
+    assert r.status_code == 200 and "<html" not in r.text
+    assert 'class="reactions-box"' in r.text and "Useful · 1" in r.text
+    assert 'aria-pressed="true"' in r.text
+    # Without JavaScript: the same form posts and the whole page comes back.
+    r = client.post(
+        f"{url}/react", data={"csrf_token": token, "kind": "useful", "on": "0"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303 and "Useful · 0" in client.get(url).text

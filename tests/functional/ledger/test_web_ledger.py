@@ -49,7 +49,10 @@ def test_browser_pledge_split_connector_view_and_fall_off(
     _fund(db, pledger)
     web_sign_in(client, pledger.email)
     page = client.get("/ledger")
-    assert page.status_code == 200 and "<svg" in page.text and "A small next give" in page.text
+    assert page.status_code == 200 and "A small next give" in page.text
+    assert 'src="/charts/give-take.svg"' in page.text
+    chart = client.get("/charts/give-take.svg")
+    assert chart.status_code == 200 and b"Gives (up)" in chart.content
     location = _pledge(client)
     assert _pledge(client) == location  # a double-submitted form posts once
     assert queries.available(db, pledger.id) == 60

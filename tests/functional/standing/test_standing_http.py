@@ -67,7 +67,12 @@ def test_leaderboards_profile_badge_and_explanation(
     profile = client.get(f"/members/{expert.handle}")
     assert "go-to for Spark" in profile.text and "Rank 1 of" in profile.text
     assert 'id="standing-explanation"' not in profile.text  # only the member sees it
-    assert "<svg" in profile.text  # standing over time
+    chart_src = f'src="/charts/standing/{expert.handle}.svg"'
+    assert chart_src in profile.text  # standing over time
+    chart = client.get(f"/charts/standing/{expert.handle}.svg")
+    assert chart.status_code == 200 and chart.headers["content-type"] == "image/svg+xml"
+    assert "script-src" not in chart.headers["content-security-policy"]  # no script at all
+    assert client.get("/charts/standing/nobody-here.svg").status_code == 404
 
     members_page = client.get("/members").text
     assert "go-to for Spark" in members_page

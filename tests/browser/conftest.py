@@ -151,6 +151,7 @@ class Shots:
     journey: str
     taken: list[Path] = field(default_factory=list)
     axe: dict[str, list[str]] = field(default_factory=dict)
+    too_wide: dict[str, int] = field(default_factory=dict)  # page -> width at 375 px
 
     def __post_init__(self) -> None:
         for old in (ARTIFACTS / self.journey).glob("*.png"):  # no stale pictures from a rerun
@@ -165,6 +166,10 @@ class Shots:
             path = folder / f"{len(self.taken) // 2 + 1:02d}-{name}-{label}.png"
             page.screenshot(path=str(path), full_page=True)
             self.taken.append(path)
+            if label == "phone":
+                wide = int(page.evaluate("document.documentElement.scrollWidth"))
+                if wide > PHONE["width"] + 1:
+                    self.too_wide[name] = wide
         page.set_viewport_size(original)
         if check:
             results = Axe().run(page)
@@ -177,8 +182,11 @@ class Shots:
             self.axe[name] = serious
 
     def assert_accessible(self) -> None:
+        """No serious or critical axe finding, and no page wider than a 375-pixel phone."""
         bad = {name: found for name, found in self.axe.items() if found}
         assert not bad, f"serious accessibility violations: {bad}"
+        assert not self.too_wide, f"pages scroll sideways on a phone: {self.too_wide}"
+        assert self.axe, "no page was checked"
 
     def assert_no_sideways_scroll(self, page: Page) -> None:
         """At phone width nothing may push the page wider than the screen."""

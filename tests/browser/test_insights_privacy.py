@@ -42,6 +42,15 @@ def test_an_insight_is_answered_in_a_thread_marked_useful_and_in_the_feed(
     dana = join(browser, server, "Dana Writer", "data engineering")
     eli = join(browser, server, "Eli Reader", "data engineering")
     page = dana.page
+    # Keyboard first: the first Tab shows the skip link, and it leads to the content.
+    page.goto(server.base + "/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["y"] >= 0, "focused skip link is off-screen"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
     page.goto(server.base + "/insights/new")
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("Text").fill("Start with **one** clear problem, then hire for it.")

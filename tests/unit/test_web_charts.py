@@ -64,3 +64,10 @@ def test_axis_ticks_are_whole_cover_the_data_and_include_zero(low: int, high: in
     assert ticks == sorted(set(ticks)) and 0 in ticks
     assert ticks[0] <= low and ticks[-1] >= high
     assert len(ticks) <= 9
+
+
+def test_the_phone_drawing_is_narrower_and_still_labelled() -> None:
+    series = [_week(i, i % 3, i % 2, 0) for i in range(26)]
+    wide, narrow = give_take_svg(series), give_take_svg(series, 360)
+    assert b'viewBox="0 0 720 300"' in wide and b'viewBox="0 0 360 300"' in narrow
+    assert "Gives (up)" in _texts(narrow)

@@ -45,9 +45,12 @@ STYLE = Style(
 )
 
 
+WIDE, NARROW = 720, 360  # the page picks the narrow drawing on phones (<picture>)
+
+
 def _config(**extra: object) -> dict[str, object]:
     return {
-        "style": STYLE, "js": [], "width": 720, "height": 300, "explicit_size": False,
+        "style": STYLE, "js": [], "width": WIDE, "height": 300, "explicit_size": False,
         "show_y_guides": True, "legend_at_bottom": True, "truncate_legend": -1,
         "print_values": False, "margin": 12, "truncate_label": -1, **extra,
     }  # fmt: skip
@@ -60,18 +63,18 @@ def _whole_ticks(low: int, high: int, most: int = 6) -> list[int]:
     return list(range(low - low % step if low % step else low, high + step, step))
 
 
-def give_take_svg(series: Sequence[TallyPointOut]) -> bytes:
+def give_take_svg(series: Sequence[TallyPointOut], width: int = WIDE) -> bytes:
     """Gives per week above the axis, takes below it."""
     peak_give = max((p.gives for p in series), default=0)
     peak_take = max((p.takes for p in series), default=0)
     chart = pygal.Bar(
         **_config(
-            x_label_rotation=0, show_minor_x_labels=False,
+            x_label_rotation=0, show_minor_x_labels=False, width=width,
             y_labels=_whole_ticks(-peak_take, peak_give),
         )
     )  # fmt: skip
     chart.x_labels = [p.week_start.strftime("%d %b") for p in series]
-    chart.x_labels_major = chart.x_labels[:: max(1, len(series) // 6)]
+    chart.x_labels_major = chart.x_labels[:: max(1, len(series) // (6 if width > NARROW else 3))]
     chart.add("Gives (up)", [p.gives for p in series])
     chart.add("Takes (down)", [-p.takes for p in series])
     return bytes(chart.render())
@@ -86,25 +89,25 @@ def give_take_summary(series: Sequence[TallyPointOut]) -> str:
     )
 
 
-def standing_svg(points: Sequence[tuple[date, float]]) -> bytes:
+def standing_svg(points: Sequence[tuple[date, float]], width: int = WIDE) -> bytes:
     chart = pygal.Line(
         **_config(
             show_legend=False, dots_size=4, fill=False, show_minor_x_labels=False,
-            include_x_axis=True,
+            include_x_axis=True, width=width,
         )
     )
     chart.x_labels = [d.strftime("%d %b") for d, _ in points]
-    chart.x_labels_major = chart.x_labels[:: max(1, len(points) // 6)]
+    chart.x_labels_major = chart.x_labels[:: max(1, len(points) // (6 if width > NARROW else 3))]
     chart.add("Standing level", [round(v, 3) for _, v in points])
     return bytes(chart.render())
 
 
-def funnel_svg(stages: Sequence[tuple[str, int]]) -> bytes:
+def funnel_svg(stages: Sequence[tuple[str, int]], width: int = WIDE) -> bytes:
     peak = max((n for _, n in stages), default=0)
     chart = pygal.HorizontalBar(
         **_config(
             show_legend=False, print_values=True, height=60 + 48 * len(stages),
-            y_labels=_whole_ticks(0, peak), value_colors=("#ffffff",),
+            y_labels=_whole_ticks(0, peak), value_colors=("#ffffff",), width=width,
         )
     )  # fmt: skip
     # pygal draws the first value at the bottom: reversed, the first stage is on top.
@@ -121,21 +124,28 @@ def _svg(body: bytes) -> Response:
     )
 
 
+def _width(narrow: int) -> int:
+    return NARROW if narrow else WIDE
+
+
 @router.get("/charts/give-take.svg")
-def give_take(me: SignedInMember, session: SessionDep) -> Response:
-    return _svg(give_take_svg(ledger_queries.tally_series(session, me, now=utcnow(), weeks=26)))
+def give_take(me: SignedInMember, session: SessionDep, narrow: int = 0) -> Response:
+    series = ledger_queries.tally_series(session, me, now=utcnow(), weeks=26)
+    return _svg(give_take_svg(series, _width(narrow)))
 
 
 @router.get("/charts/funnel.svg")
-def intro_funnel(me: SignedInMember, session: SessionDep) -> Response:
-    return _svg(funnel_svg(intro_queries.funnel(session, me.id)))
+def intro_funnel(me: SignedInMember, session: SessionDep, narrow: int = 0) -> Response:
+    return _svg(funnel_svg(intro_queries.funnel(session, me.id), _width(narrow)))
 
 
 @router.get("/charts/standing/{handle}.svg")
-def standing(handle: str, me: WebMember, session: SessionDep, settings: SettingsDep) -> Response:
+def standing(
+    handle: str, me: WebMember, session: SessionDep, settings: SettingsDep, narrow: int = 0
+) -> Response:
     """Public, as the profile that shows it is."""
     member = members.active_member_by_handle(session, handle[:40])
     points = standing_queries.history(
         session, member.id, days=settings.standing_history_days, now=utcnow()
     )
-    return _svg(standing_svg([(p.day, p.level) for p in points]))
+    return _svg(standing_svg([(p.day, p.level) for p in points], _width(narrow)))

@@ -41,6 +41,7 @@ STYLE = Style(
     legend_font_size=14,
     title_font_size=16,
     opacity="1",
+    value_colors=("#ffffff", "#ffffff", "#ffffff"),  # printed values sit on the dark bars
     opacity_hover="1",
 )
 
@@ -107,7 +108,7 @@ def funnel_svg(stages: Sequence[tuple[str, int]], width: int = WIDE) -> bytes:
     chart = pygal.HorizontalBar(
         **_config(
             show_legend=False, print_values=True, height=60 + 48 * len(stages),
-            y_labels=_whole_ticks(0, peak), value_colors=("#ffffff",), width=width,
+            y_labels=_whole_ticks(0, peak), width=width,
         )
     )  # fmt: skip
     # pygal draws the first value at the bottom: reversed, the first stage is on top.

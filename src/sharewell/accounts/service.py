@@ -283,14 +283,19 @@ def _take_link(session: Session, secret: str, purpose: str) -> tuple[AccountToke
     return token, member
 
 
-def verify_email(session: Session, settings: Settings, secret: str) -> Member:
-    """Confirm the address and mint the ledger's starter grant (once per member), so a new
-    member can pledge on their first introduction request."""
-    _, member = _take_link(session, secret, "verify")
+def _address_confirmed(session: Session, settings: Settings, member: Member) -> None:
+    """Mark the address confirmed and mint the ledger's starter grant (once per member: the
+    ledger guards it), so a new member can pledge on their first introduction request."""
     member.email_verified_at = member.email_verified_at or utcnow()
+    session.flush()
     ledger.grant_starter(
         session, member, key=f"starter:{member.id}", policy=ledger.policy_from(settings)
     )
+
+
+def verify_email(session: Session, settings: Settings, secret: str) -> Member:
+    _, member = _take_link(session, secret, "verify")
+    _address_confirmed(session, settings, member)
     return member
 
 
@@ -551,7 +556,7 @@ def provider_sign_in(
         if not email_member.is_active:
             raise AuthenticationFailed("This account is suspended.")
         _add_identity(session, provider, claims, email_member, now)
-        email_member.email_verified_at = email_member.email_verified_at or now
+        _address_confirmed(session, settings, email_member)
         return ProviderSignIn(decision, email_member)
     # CREATE: a new member, under the same registration mode as everyone else.
     if email is None:
@@ -579,7 +584,7 @@ def provider_sign_in(
     _consume(session, invitation, member, now)
     _add_identity(session, provider, claims, member, now)
     if provider.trusted_for_email and claims.email_verified:
-        member.email_verified_at = now
+        _address_confirmed(session, settings, member)
     else:
         send_verification(session, settings, member)
     return ProviderSignIn(decision, member)

@@ -15,6 +15,7 @@ from tests.support import oidc_dance
 
 from sharewell.accounts import service
 from sharewell.accounts.models import OidcIdentity
+from sharewell.ledger import queries as ledger_queries
 from sharewell.members.models import Member
 
 START = "/auth/oidc/mock/start"
@@ -116,6 +117,9 @@ def test_a_trusted_provider_links_a_verified_address(
         db.scalar(select(func.count(OidcIdentity.id)).where(OidcIdentity.member_id == member.id))
         == 1
     )
+    # The provider vouched for the address: it counts as confirmed, starter grant included.
+    db.expire_all()
+    assert ledger_queries.available(db, member.id) == 50
 
 
 def test_invite_only_mode_holds_for_provider_sign_ups(

@@ -211,6 +211,7 @@ def name_company_key(name: str, company: str) -> str | None:
     return f"{nk}|{company_key(company)}"
 
 
+@functools.lru_cache(maxsize=65536)
 def names_similar(a: str, b: str) -> bool:
     """Whether two *name keys* plausibly name the same person.
 
@@ -431,10 +432,16 @@ class MatchIndex(Generic[K]):
             return Match(MatchKind.CERTAIN, same_name[0], (same_name[0],), "name_company")
         possible.extend((cid, "name_company") for cid in same_name)
         if keys.company and keys.name:
+            name, linkedin = keys.name, keys.linkedin
             for cid, other in self._similar_candidates(keys):
-                if _different_profiles(self._keys[cid], keys):
+                # Cheapest tests first (this loop runs for every row of a file); the same
+                # verdict as checking _different_profiles before the names.
+                if other == name:
                     continue
-                if other != keys.name and names_similar(other, keys.name):
+                their = self._keys[cid].linkedin
+                if linkedin is not None and their is not None and their != linkedin:
+                    continue
+                if names_similar(other, name):
                     possible.append((cid, "similar_name"))
         if not possible:
             return Match(MatchKind.NEW)

@@ -313,9 +313,8 @@ def _insert_new(
     # A plain executemany, then the ids by the (unique, freshly generated) public ids: INSERT
     # ... RETURNING with rows in parameter order degrades to one statement per row on SQLite.
     conn = session.connection()
-    table = Contact.__table__
     for start in range(0, len(rows), BATCH):
-        conn.execute(insert(table), rows[start : start + BATCH])
+        conn.execute(insert(Contact), rows[start : start + BATCH])
     by_public_id: dict[str, int] = {}
     for start in range(0, len(rows), BATCH):
         chunk = [r["public_id"] for r in rows[start : start + BATCH]]
@@ -345,7 +344,7 @@ def _insert_children(
     conn = session.connection()
     for model, rows in ((ContactEmail, emails), (ContactPhone, phones), (ContactTag, tags)):
         for start in range(0, len(rows), BATCH):
-            conn.execute(insert(model.__table__), rows[start : start + BATCH])
+            conn.execute(insert(model), rows[start : start + BATCH])
 
 
 def _apply_updates(

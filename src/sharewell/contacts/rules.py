@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 _EMAIL_SHAPE = re.compile(r"[^\s@]+@[^\s@]+")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_email(raw: str) -> str | None:
     """Lowercased ``local@domain``, or ``None`` when ``raw`` is not an email address.
 
@@ -80,6 +81,9 @@ _PLAIN_PROFILE_URL = re.compile(
 )
 
 
+# Cached: an import reads each profile URL three times (parsing, the incoming contact's keys,
+# the stored contact's keys on re-import).
+@functools.lru_cache(maxsize=65536)
 def normalize_linkedin_url(raw: str) -> str | None:
     """Canonical ``https://www.linkedin.com/in/<slug>`` for a LinkedIn profile URL.
 
@@ -366,7 +370,7 @@ class MatchIndex(Generic[K]):
         # Similar-name candidates are looked up by (company, name token): similar names share
         # a word (reordered, an initial, a middle name, a typo in one word), and comparing
         # only within these buckets keeps a 30,000-row import linear instead of quadratic.
-        self._by_company_token: dict[tuple[str, str], list[tuple[K, str]]] = {}
+        self._by_company_token: dict[tuple[str, str], list[tuple[K, str, str | None]]] = {}
         self._names: dict[K, str] = {}
         self._keys: dict[K, ContactKeys] = {}
 
@@ -387,7 +391,7 @@ class MatchIndex(Generic[K]):
             for token in set(keys.name.split()):
                 if len(token) >= 2:
                     bucket = self._by_company_token.setdefault((keys.company, token), [])
-                    bucket.append((contact_id, keys.name))
+                    bucket.append((contact_id, keys.name, keys.linkedin))
         self._names[contact_id] = keys.name
         self._keys[contact_id] = keys
 
@@ -432,17 +436,22 @@ class MatchIndex(Generic[K]):
             return Match(MatchKind.CERTAIN, same_name[0], (same_name[0],), "name_company")
         possible.extend((cid, "name_company") for cid in same_name)
         if keys.company and keys.name:
+            # This loop runs up to 2 × SIMILAR_BUCKET_CAP times for every row of a file, so it
+            # reads plain tuples and tests the cheapest things first. A contact found under two
+            # name words is appended twice; the de-duplication below keeps its first place.
             name, linkedin = keys.name, keys.linkedin
-            for cid, other in self._similar_candidates(keys):
-                # Cheapest tests first (this loop runs for every row of a file); the same
-                # verdict as checking _different_profiles before the names.
-                if other == name:
+            for token in set(name.split()):
+                bucket = self._by_company_token.get((keys.company, token))
+                if not bucket:
                     continue
-                their = self._keys[cid].linkedin
-                if linkedin is not None and their is not None and their != linkedin:
-                    continue
-                if names_similar(other, name):
-                    possible.append((cid, "similar_name"))
+                for cid, other, their in bucket[-SIMILAR_BUCKET_CAP:]:
+                    if other == name:
+                        continue
+                    # Two different LinkedIn profiles are two different people.
+                    if linkedin is not None and their is not None and their != linkedin:
+                        continue
+                    if names_similar(other, name):
+                        possible.append((cid, "similar_name"))
         if not possible:
             return Match(MatchKind.NEW)
         seen: dict[K, str] = {}
@@ -450,14 +459,6 @@ class MatchIndex(Generic[K]):
             seen.setdefault(cid, reason)
         ids = tuple(seen)
         return Match(MatchKind.POSSIBLE, None, ids, seen[ids[0]])
-
-    def _similar_candidates(self, keys: ContactKeys) -> list[tuple[K, str]]:
-        seen: dict[K, str] = {}
-        for token in set(keys.name.split()):
-            bucket = self._by_company_token.get((keys.company, token), [])
-            for cid, name in bucket[-SIMILAR_BUCKET_CAP:]:
-                seen.setdefault(cid, name)
-        return list(seen.items())
 
     def _names_conflict(self, contact_id: K, incoming_name: str) -> bool:
         existing = self._names.get(contact_id, "")

@@ -84,7 +84,10 @@ def _load_book(session: Session, holder_id: int) -> dict[int, _Existing]:
     cols = [getattr(Contact, name) for name in SCALAR_FIELDS]
     book: dict[int, _Existing] = {}
     for row in session.execute(
-        select(Contact.id, Contact.urls, *cols).where(Contact.holder_id == holder_id)
+        # In id order: when two contacts share an identifier, the older one keeps it.
+        select(Contact.id, Contact.urls, *cols)
+        .where(Contact.holder_id == holder_id)
+        .order_by(Contact.id)
     ):
         values = dict(zip(SCALAR_FIELDS, row[2:], strict=True))
         book[row[0]] = _Existing(row[0], ParsedContact(urls=list(row[1] or []), **values))
@@ -215,6 +218,13 @@ def import_file(
             else:
                 updates[target] = merged
                 changed_fields.update(changed)
+            # Later rows match the merged contact, as they would if imported one by one.
+            index.replace(target, rules.keys_for(merged, default_region))
+            continue
+        if match.kind is rules.MatchKind.POSSIBLE and _already_held(
+            index, match.candidates, keys, incoming, pending, updates, book, default_region
+        ):
+            unchanged += 1
             continue
         temp_id = -(len(pending) + 1)
         pending[temp_id] = incoming
@@ -274,6 +284,28 @@ def import_file(
     )
     session.flush()
     return report
+
+
+def _already_held(
+    index: rules.MatchIndex[int],
+    candidates: tuple[int, ...],
+    keys: rules.ContactKeys,
+    incoming: ParsedContact,
+    pending: dict[int, ParsedContact],
+    updates: dict[int, ParsedContact],
+    book: dict[int, _Existing],
+    region: str | None,
+) -> bool:
+    """A row that only possibly matches, but whose every value a same-name contact at the same
+    company already holds, is that contact exported again (say, a row without its profile URL
+    next to two namesakes with one each): re-importing a file must not add it as new."""
+    for cid in candidates:
+        if index.keys_of(cid).name_company != keys.name_company:
+            continue
+        base = pending[cid] if cid < 0 else updates.get(cid, book[cid].data)
+        if not rules.merge_fields(base, incoming, default_region=region)[1]:
+            return True
+    return False
 
 
 def _insert_new(

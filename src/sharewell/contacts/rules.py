@@ -7,6 +7,7 @@ merges certain matches with :func:`merge_fields`.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import enum
 import functools
@@ -373,11 +374,13 @@ class MatchIndex(Generic[K]):
         self._by_company_token: dict[tuple[str, str], list[tuple[K, str, str | None]]] = {}
         self._names: dict[K, str] = {}
         self._keys: dict[K, ContactKeys] = {}
+        self._order: dict[K, int] = {}  # when it was added: earlier contacts keep identifiers
 
     def __len__(self) -> int:
         return len(self._names)
 
     def add(self, contact_id: K, keys: ContactKeys) -> None:
+        self._order.setdefault(contact_id, len(self._order))
         for email in keys.emails:
             self._email.setdefault(email, contact_id)
         for phone in keys.phones:
@@ -394,6 +397,57 @@ class MatchIndex(Generic[K]):
                     bucket.append((contact_id, keys.name, keys.linkedin))
         self._names[contact_id] = keys.name
         self._keys[contact_id] = keys
+
+    def replace(self, contact_id: K, keys: ContactKeys) -> None:
+        """A contact's keys after a merge changed them (a new email, a LinkedIn export's new
+        company): later rows of the same file match it as they would once it is stored."""
+        old = self._keys.get(contact_id)
+        if old == keys:
+            return
+        if old is not None:
+            nc = old.name_company
+            if nc and nc != keys.name_company and contact_id in self._name_company.get(nc, []):
+                self._name_company[nc].remove(contact_id)
+            if (old.company, old.name, old.linkedin) != (keys.company, keys.name, keys.linkedin):
+                for token in set(old.name.split()):
+                    bucket = self._by_company_token.get((old.company, token))
+                    if bucket:
+                        bucket[:] = [e for e in bucket if e[0] != contact_id]
+            elif keys.name_company == nc:
+                # Only identifiers changed: keep its place in the name lists.
+                self._claim(contact_id, keys)
+                self._keys[contact_id] = keys
+                return
+        self._claim(contact_id, keys)
+        nc = keys.name_company
+        order = self._order.__getitem__
+        if nc and contact_id not in self._name_company.get(nc, []):
+            bisect.insort(self._name_company.setdefault(nc, []), contact_id, key=order)
+        if keys.company and keys.name:
+            for token in set(keys.name.split()):
+                if len(token) >= 2:
+                    bucket = self._by_company_token.setdefault((keys.company, token), [])
+                    if all(e[0] != contact_id for e in bucket):
+                        entry = (contact_id, keys.name, keys.linkedin)
+                        bisect.insort(bucket, entry, key=lambda e: order(e[0]))
+        self._names[contact_id] = keys.name
+        self._keys[contact_id] = keys
+
+    def keys_of(self, contact_id: K) -> ContactKeys:
+        return self._keys[contact_id]
+
+    def _claim(self, contact_id: K, keys: ContactKeys) -> None:
+        """Identifiers go to the earliest-added contact holding them, as in a fresh index."""
+        mine = self._order[contact_id]
+        for table, values in (
+            (self._email, keys.emails),
+            (self._phone, keys.phones),
+            (self._linkedin, [keys.linkedin] if keys.linkedin else []),
+        ):
+            for value in values:
+                holder = table.get(value)
+                if holder is None or self._order[holder] > mine:
+                    table[value] = contact_id
 
     def classify(self, keys: ContactKeys) -> Match[K]:
         possible: list[tuple[K, str]] = []

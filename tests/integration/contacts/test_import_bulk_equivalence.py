@@ -14,13 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.factories import Members
 
+from sharewell.config import Settings
 from sharewell.contacts.importing import import_file
 from sharewell.contacts.models import Contact, ContactEmail, ContactTag
 from sharewell.members.models import Member
+from sharewell.network import queries as network_queries
+from sharewell.network import rules as network_rules
+from sharewell.network import service as network_service
+from sharewell.network.index import GraphHolder
 from sharewell.network.models import ContactTerm, Term
 from sharewell.network.terms import refresh_contact_terms
 from sharewell.search.indexing import refresh_contact_documents
 from sharewell.search.models import SearchDocument
+from sharewell.search.queries import SearchParams, search
 
 SECRET = "test-secret"
 HEADER = ["First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On"]
@@ -161,3 +167,35 @@ def test_bulk_import_equals_row_by_row(
     refresh_contact_documents(db.connection(), ids)
     assert snapshot(db, bulk) == written
     assert all(row[-1] != () and row[-2] for row in written if row[4] or row[3])
+
+
+def test_imported_shared_contacts_are_found_by_search_and_paths(
+    db: Session, members: Members, settings: Settings
+) -> None:
+    me = members.create("Rita Recruiter")
+    holder = members.create("Holly Holder")
+    network_service.request_connection(db, me, holder, settings)
+    network_service.accept(db, holder, me)
+    rows = [
+        {"given": "Wilhelmina", "family": "Quarry", "slug": True, "email": "example.com"},
+        {"given": "Ann", "family": "Lee", "slug": False, "email": ""},
+    ]
+    file = [{**r, "company": "Lighthouse Labs", "title": "Staff Data Engineer"} for r in rows]
+    run(db, holder, file)  # shared openly, in the caller's (still open) transaction
+
+    graph = GraphHolder(settings).current(db)
+    found = search(db, me, SearchParams(q="Wilhelmina"), settings, graph)
+    assert [h.kind for h in found.items] == ["card"]
+    flt = network_rules.check_filter(company="Lighthouse Labs", title="data engineer")
+    paths = network_queries.paths_to_filter(db, graph, me, flt, settings, k=5)
+    assert {p.target.kind for p in paths.paths} >= {"card"}
+    assert "Lighthouse Labs" in paths.model_dump_json()
+    # A newer export moves Wilhelmina (known by her profile URL) to Initech: the old company
+    # no longer leads to her. Ann, known by name and company only, is a new entry there.
+    run(db, holder, [{**r, "company": "Initech"} for r in file])
+    moved = network_queries.paths_to_filter(
+        db, graph, me, network_rules.check_filter(company="Lighthouse Labs"), settings, k=5
+    )
+    assert "Wilhelmina" not in moved.model_dump_json()
+    assert "Ann Lee" in moved.model_dump_json()
+    assert search(db, me, SearchParams(q="Wilhelmina Initech"), settings, graph).items

@@ -28,11 +28,12 @@ from sharewell.contacts.models import (
 )
 from sharewell.contacts.optouts import opted_out_keys
 from sharewell.contacts.schemas import ImportProblem, ImportReport
+from sharewell.db import utcnow
 from sharewell.errors import InvalidInput, PayloadTooLarge
 from sharewell.importers import ContactFormat, ParsedContact, TypedValue
 from sharewell.members.models import Member, ProfileLink
-from sharewell.network.terms import refresh_contact_terms
-from sharewell.search.indexing import refresh_contact_documents
+from sharewell.network.terms import refresh_contact_terms, write_imported_contact_terms
+from sharewell.search.indexing import refresh_contact_documents, write_imported_contact_documents
 
 # A newer LinkedIn export is the better source for job changes.
 OVERWRITE_FROM = {ContactFormat.LINKEDIN: frozenset({"company", "title"})}
@@ -83,7 +84,10 @@ def _load_book(session: Session, holder_id: int) -> dict[int, _Existing]:
     cols = [getattr(Contact, name) for name in SCALAR_FIELDS]
     book: dict[int, _Existing] = {}
     for row in session.execute(
-        select(Contact.id, Contact.urls, *cols).where(Contact.holder_id == holder_id)
+        # In id order: when two contacts share an identifier, the older one keeps it.
+        select(Contact.id, Contact.urls, *cols)
+        .where(Contact.holder_id == holder_id)
+        .order_by(Contact.id)
     ):
         values = dict(zip(SCALAR_FIELDS, row[2:], strict=True))
         book[row[0]] = _Existing(row[0], ParsedContact(urls=list(row[1] or []), **values))
@@ -136,12 +140,20 @@ def _child_rows(
     return emails, phones, tags
 
 
+# Column lengths of the scalar fields, looked up once rather than per row.
+_LENGTHS: dict[str, int] = {
+    name: length
+    for name in SCALAR_FIELDS
+    if (length := getattr(Contact.__table__.columns[name].type, "length", None))
+}
+
+
 def _scalar_values(c: ParsedContact) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(c, name) for name in SCALAR_FIELDS}
-    for name, column in Contact.__table__.columns.items():
-        length = getattr(column.type, "length", None)
-        if length and isinstance(values.get(name), str):
-            values[name] = values[name][:length]
+    for name, length in _LENGTHS.items():
+        value = values[name]
+        if isinstance(value, str) and len(value) > length:
+            values[name] = value[:length]
     values["urls"] = list(c.urls)
     return values
 
@@ -206,6 +218,13 @@ def import_file(
             else:
                 updates[target] = merged
                 changed_fields.update(changed)
+            # Later rows match the merged contact, as they would if imported one by one.
+            index.replace(target, rules.keys_for(merged, default_region))
+            continue
+        if match.kind is rules.MatchKind.POSSIBLE and _already_held(
+            index, match.candidates, keys, incoming, pending, updates, book, default_region
+        ):
+            unchanged += 1
             continue
         temp_id = -(len(pending) + 1)
         pending[temp_id] = incoming
@@ -216,7 +235,7 @@ def import_file(
         if match.kind is rules.MatchKind.POSSIBLE:
             duplicates.extend((temp_id, cand, match.reason) for cand in match.candidates)
 
-    real_ids = _insert_new(
+    real_ids, new_rows = _insert_new(
         session,
         holder.id,
         pending,
@@ -227,9 +246,15 @@ def import_file(
         default_region,
     )
     _apply_updates(session, updates, blocked, default_region)
-    # Bulk statements bypass the ORM hook that keeps the network's filter terms current.
-    refresh_contact_terms(session.connection(), [*real_ids.values(), *updates])
-    refresh_contact_documents(session.connection(), [*real_ids.values(), *updates])
+    # Bulk statements bypass the ORM hooks that keep the network's filter terms and the search
+    # documents current, so they are written here, in the same transaction: new contacts' from
+    # the rows just inserted (same rules and writers as the hooks), updated ones re-read because
+    # the import does not hold all their indexed fields (skills, industry, how known).
+    conn = session.connection()
+    write_imported_contact_terms(conn, new_rows)
+    write_imported_contact_documents(conn, new_rows, fresh=True)
+    refresh_contact_terms(conn, list(updates))
+    refresh_contact_documents(conn, list(updates))
     _record_duplicates(session, holder.id, duplicates, real_ids)
     _match_members(session, holder.id, list(real_ids.values()) + list(updates))
 
@@ -261,6 +286,28 @@ def import_file(
     return report
 
 
+def _already_held(
+    index: rules.MatchIndex[int],
+    candidates: tuple[int, ...],
+    keys: rules.ContactKeys,
+    incoming: ParsedContact,
+    pending: dict[int, ParsedContact],
+    updates: dict[int, ParsedContact],
+    book: dict[int, _Existing],
+    region: str | None,
+) -> bool:
+    """A row that only possibly matches, but whose every value a same-name contact at the same
+    company already holds, is that contact exported again (say, a row without its profile URL
+    next to two namesakes with one each): re-importing a file must not add it as new."""
+    for cid in candidates:
+        if index.keys_of(cid).name_company != keys.name_company:
+            continue
+        base = pending[cid] if cid < 0 else updates.get(cid, book[cid].data)
+        if not rules.merge_fields(base, incoming, default_region=region)[1]:
+            return True
+    return False
+
+
 def _insert_new(
     session: Session,
     holder_id: int,
@@ -270,11 +317,13 @@ def _insert_new(
     fmt: ContactFormat,
     default_visibility: str,
     region: str | None,
-) -> dict[int, int]:
-    """Insert the new contacts and their emails, phones and tags; map temp ids to real ids."""
+) -> tuple[dict[int, int], list[dict[str, Any]]]:
+    """Insert the new contacts and their emails, phones and tags; map temp ids to real ids and
+    return the inserted rows (with their ids) for the derived indexes."""
     if not pending:
-        return {}
+        return {}, []
     temp_ids = list(pending)
+    now = utcnow()
     rows = []
     for temp in temp_ids:
         c = pending[temp]
@@ -289,17 +338,28 @@ def _insert_new(
                 "opted_out": temp in opted_out,
                 "skills": [],
                 "card_fields": [],
+                "created_at": now,
+                "updated_at": now,
             }
         )
-    real: dict[int, int] = {}
+    # A plain executemany, then the ids by the (unique, freshly generated) public ids: INSERT
+    # ... RETURNING with rows in parameter order degrades to one statement per row on SQLite.
+    conn = session.connection()
     for start in range(0, len(rows), BATCH):
-        ids = session.scalars(
-            insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
-            rows[start : start + BATCH],
-        ).all()
-        real.update(zip(temp_ids[start : start + BATCH], ids, strict=True))
+        conn.execute(insert(Contact), rows[start : start + BATCH])
+    by_public_id: dict[str, int] = {}
+    for start in range(0, len(rows), BATCH):
+        chunk = [r["public_id"] for r in rows[start : start + BATCH]]
+        by_public_id.update(
+            conn.execute(select(Contact.public_id, Contact.id).where(Contact.public_id.in_(chunk)))
+            .tuples()
+            .all()
+        )
+    real: dict[int, int] = {}
+    for temp, row in zip(temp_ids, rows, strict=True):
+        row["id"] = real[temp] = by_public_id[row["public_id"]]
     _insert_children(session, [(real[t], pending[t]) for t in temp_ids], region)
-    return real
+    return real, rows
 
 
 def _insert_children(
@@ -313,9 +373,10 @@ def _insert_children(
         emails += e
         phones += p
         tags += t
-    for table, rows in ((ContactEmail, emails), (ContactPhone, phones), (ContactTag, tags)):
+    conn = session.connection()
+    for model, rows in ((ContactEmail, emails), (ContactPhone, phones), (ContactTag, tags)):
         for start in range(0, len(rows), BATCH):
-            session.execute(insert(table), rows[start : start + BATCH])
+            conn.execute(insert(model), rows[start : start + BATCH])
 
 
 def _apply_updates(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -34,7 +34,7 @@ def identifier_hash(kind: str, normalized: str, secret_key: str) -> str:
 
 
 def normalize_identifier(kind: OptOutKind, raw: str, region: str | None = None) -> str:
-    normalizers = {
+    normalizers: dict[str, Callable[[str], str | None]] = {
         "email": rules.normalize_email,
         "phone": lambda v: rules.normalize_phone(v, region),
         "linkedin": rules.normalize_linkedin_url,

@@ -7,6 +7,7 @@ merges certain matches with :func:`merge_fields`.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import enum
 import functools
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 _EMAIL_SHAPE = re.compile(r"[^\s@]+@[^\s@]+")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_email(raw: str) -> str | None:
     """Lowercased ``local@domain``, or ``None`` when ``raw`` is not an email address.
 
@@ -80,6 +82,9 @@ _PLAIN_PROFILE_URL = re.compile(
 )
 
 
+# Cached: an import reads each profile URL three times (parsing, the incoming contact's keys,
+# the stored contact's keys on re-import).
+@functools.lru_cache(maxsize=65536)
 def normalize_linkedin_url(raw: str) -> str | None:
     """Canonical ``https://www.linkedin.com/in/<slug>`` for a LinkedIn profile URL.
 
@@ -211,6 +216,7 @@ def name_company_key(name: str, company: str) -> str | None:
     return f"{nk}|{company_key(company)}"
 
 
+@functools.lru_cache(maxsize=65536)
 def names_similar(a: str, b: str) -> bool:
     """Whether two *name keys* plausibly name the same person.
 
@@ -365,14 +371,16 @@ class MatchIndex(Generic[K]):
         # Similar-name candidates are looked up by (company, name token): similar names share
         # a word (reordered, an initial, a middle name, a typo in one word), and comparing
         # only within these buckets keeps a 30,000-row import linear instead of quadratic.
-        self._by_company_token: dict[tuple[str, str], list[tuple[K, str]]] = {}
+        self._by_company_token: dict[tuple[str, str], list[tuple[K, str, str | None]]] = {}
         self._names: dict[K, str] = {}
         self._keys: dict[K, ContactKeys] = {}
+        self._order: dict[K, int] = {}  # when it was added: earlier contacts keep identifiers
 
     def __len__(self) -> int:
         return len(self._names)
 
     def add(self, contact_id: K, keys: ContactKeys) -> None:
+        self._order.setdefault(contact_id, len(self._order))
         for email in keys.emails:
             self._email.setdefault(email, contact_id)
         for phone in keys.phones:
@@ -386,9 +394,60 @@ class MatchIndex(Generic[K]):
             for token in set(keys.name.split()):
                 if len(token) >= 2:
                     bucket = self._by_company_token.setdefault((keys.company, token), [])
-                    bucket.append((contact_id, keys.name))
+                    bucket.append((contact_id, keys.name, keys.linkedin))
         self._names[contact_id] = keys.name
         self._keys[contact_id] = keys
+
+    def replace(self, contact_id: K, keys: ContactKeys) -> None:
+        """A contact's keys after a merge changed them (a new email, a LinkedIn export's new
+        company): later rows of the same file match it as they would once it is stored."""
+        old = self._keys.get(contact_id)
+        if old == keys:
+            return
+        if old is not None:
+            nc = old.name_company
+            if nc and nc != keys.name_company and contact_id in self._name_company.get(nc, []):
+                self._name_company[nc].remove(contact_id)
+            if (old.company, old.name, old.linkedin) != (keys.company, keys.name, keys.linkedin):
+                for token in set(old.name.split()):
+                    bucket = self._by_company_token.get((old.company, token))
+                    if bucket:
+                        bucket[:] = [e for e in bucket if e[0] != contact_id]
+            elif keys.name_company == nc:
+                # Only identifiers changed: keep its place in the name lists.
+                self._claim(contact_id, keys)
+                self._keys[contact_id] = keys
+                return
+        self._claim(contact_id, keys)
+        nc = keys.name_company
+        order = self._order.__getitem__
+        if nc and contact_id not in self._name_company.get(nc, []):
+            bisect.insort(self._name_company.setdefault(nc, []), contact_id, key=order)
+        if keys.company and keys.name:
+            for token in set(keys.name.split()):
+                if len(token) >= 2:
+                    bucket = self._by_company_token.setdefault((keys.company, token), [])
+                    if all(e[0] != contact_id for e in bucket):
+                        entry = (contact_id, keys.name, keys.linkedin)
+                        bisect.insort(bucket, entry, key=lambda e: order(e[0]))
+        self._names[contact_id] = keys.name
+        self._keys[contact_id] = keys
+
+    def keys_of(self, contact_id: K) -> ContactKeys:
+        return self._keys[contact_id]
+
+    def _claim(self, contact_id: K, keys: ContactKeys) -> None:
+        """Identifiers go to the earliest-added contact holding them, as in a fresh index."""
+        mine = self._order[contact_id]
+        for table, values in (
+            (self._email, keys.emails),
+            (self._phone, keys.phones),
+            (self._linkedin, [keys.linkedin] if keys.linkedin else []),
+        ):
+            for value in values:
+                holder = table.get(value)
+                if holder is None or self._order[holder] > mine:
+                    table[value] = contact_id
 
     def classify(self, keys: ContactKeys) -> Match[K]:
         possible: list[tuple[K, str]] = []
@@ -431,11 +490,22 @@ class MatchIndex(Generic[K]):
             return Match(MatchKind.CERTAIN, same_name[0], (same_name[0],), "name_company")
         possible.extend((cid, "name_company") for cid in same_name)
         if keys.company and keys.name:
-            for cid, other in self._similar_candidates(keys):
-                if _different_profiles(self._keys[cid], keys):
+            # This loop runs up to 2 × SIMILAR_BUCKET_CAP times for every row of a file, so it
+            # reads plain tuples and tests the cheapest things first. A contact found under two
+            # name words is appended twice; the de-duplication below keeps its first place.
+            name, linkedin = keys.name, keys.linkedin
+            for token in set(name.split()):
+                bucket = self._by_company_token.get((keys.company, token))
+                if not bucket:
                     continue
-                if other != keys.name and names_similar(other, keys.name):
-                    possible.append((cid, "similar_name"))
+                for cid, other, their in bucket[-SIMILAR_BUCKET_CAP:]:
+                    if other == name:
+                        continue
+                    # Two different LinkedIn profiles are two different people.
+                    if linkedin is not None and their is not None and their != linkedin:
+                        continue
+                    if names_similar(other, name):
+                        possible.append((cid, "similar_name"))
         if not possible:
             return Match(MatchKind.NEW)
         seen: dict[K, str] = {}
@@ -443,14 +513,6 @@ class MatchIndex(Generic[K]):
             seen.setdefault(cid, reason)
         ids = tuple(seen)
         return Match(MatchKind.POSSIBLE, None, ids, seen[ids[0]])
-
-    def _similar_candidates(self, keys: ContactKeys) -> list[tuple[K, str]]:
-        seen: dict[K, str] = {}
-        for token in set(keys.name.split()):
-            bucket = self._by_company_token.get((keys.company, token), [])
-            for cid, name in bucket[-SIMILAR_BUCKET_CAP:]:
-                seen.setdefault(cid, name)
-        return list(seen.items())
 
     def _names_conflict(self, contact_id: K, incoming_name: str) -> bool:
         existing = self._names.get(contact_id, "")

@@ -13,7 +13,7 @@ bypass the ORM (the demo) write terms themselves;
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -68,6 +68,23 @@ def write_contact_terms(conn: DBConnection, contacts: Sequence[tuple[int, int, l
     ]
     if rows:
         conn.execute(insert(ContactTerm), rows)
+
+
+def write_imported_contact_terms(conn: DBConnection, contacts: Iterable[Mapping[str, Any]]) -> None:
+    """Bulk writer for contacts just inserted in bulk (the importer): their terms computed from
+    the row values the caller already holds (``id``, ``holder_id``, ``title``, ``company``,
+    ``city``, ``skills``), by the same rule and writer as the ORM hook, so no re-read.
+    An address book repeats titles, companies and cities, so each combination is computed once.
+    """
+    memo: dict[tuple[str, str, str, tuple[str, ...]], list[str]] = {}
+    rows: list[tuple[int, int, list[str]]] = []
+    for c in contacts:
+        key = (c["title"] or "", c["company"] or "", c["city"] or "", tuple(c["skills"] or ()))
+        terms = memo.get(key)
+        if terms is None:
+            terms = memo[key] = rules.contact_terms(key[0], key[1], key[2], list(key[3]))
+        rows.append((c["id"], c["holder_id"], terms))
+    write_contact_terms(conn, rows)
 
 
 def refresh_contact_terms(conn: DBConnection, contact_ids: Sequence[int]) -> None:

@@ -16,7 +16,7 @@ Whether any of it may be shown, and which fields, is decided from ``contacts`` a
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -334,6 +334,34 @@ def refresh_documents(conn: Connection, kind: str, ref_ids: Sequence[int]) -> No
 def refresh_contact_documents(conn: Connection, contact_ids: Sequence[int]) -> None:
     """For writers of contacts in bulk (the importer), next to ``refresh_contact_terms``."""
     refresh_documents(conn, "contact", contact_ids)
+
+
+def write_imported_contact_documents(
+    conn: Connection, contacts: Iterable[Mapping[str, Any]], *, fresh: bool = False
+) -> None:
+    """Bulk writer for contacts the importer wrote in bulk: documents built by
+    :func:`contact_document` from the row values the caller already holds (no re-read), then
+    written by :func:`write_documents`. ``fresh``: the contacts were just inserted."""
+    docs = [
+        contact_document(
+            c["id"],
+            c["holder_id"],
+            c["full_name"],
+            c["given_name"],
+            c["family_name"],
+            c["title"],
+            c["company"],
+            c.get("industry", ""),
+            c["city"],
+            c["region"],
+            c["skills"],
+            c.get("how_known", ""),
+            c["company_key"],
+            c["city_key"],
+        )
+        for c in contacts
+    ]
+    write_documents(conn, docs, fresh=fresh)
 
 
 # --- vocabulary for typo tolerance and autocomplete --------------------------------------------

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import String, and_, case, cast, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from sharewell.config import Settings
@@ -241,58 +241,65 @@ def _term_ids(session: Session, terms: Iterable[str]) -> dict[str, int] | None:
     return found if len(found) == len(wanted) else None  # an unknown term matches nothing
 
 
-def _card_ok(fields: Sequence[str]):  # type: ignore[no-untyped-def]
-    """SQL: a blind card shows every field the filter used (open cards always show title and
-    company). ``card_fields`` is a JSON list; its text form contains each name in quotes."""
-    text_fields = cast(Contact.card_fields, String)
-    need = [{"skills": "skills"}.get(f, f) for f in fields]
-    blind = and_(Contact.visibility == "blind", *[text_fields.like(f'%"{f}"%') for f in need])
-    open_need = [f for f in need if f not in ("title", "company")]
-    opened = and_(Contact.visibility == "open", *[text_fields.like(f'%"{f}"%') for f in open_need])
-    return or_(blind, opened)
+DRIVER_CAP = 5000  # postings counted per term to pick the rarest one (enough to tell apart)
+
+
+def _rarest_first(
+    session: Session, table: type[ContactTerm] | type[MemberTerm], tids: list[int]
+) -> list[int]:
+    """The term ids ordered by how many rows carry them (counted up to ``DRIVER_CAP`` on the
+    index), so the query scans the shortest posting list and probes the others."""
+    if len(tids) < 2:
+        return tids
+    counts = {}
+    for tid in tids:
+        capped = select(table.term_id).where(table.term_id == tid).limit(DRIVER_CAP).subquery()
+        counts[tid] = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+    return sorted(tids, key=lambda t: counts[t])
 
 
 def match_filter(
     session: Session, flt: rules.PathFilter, settings: Settings, exclude: int
 ) -> HolderMatches:
-    """Members matching by profile, and holders of matching shared entries: one indexed query
-    each (the rarest term drives, the others are primary-key probes)."""
+    """Members matching by profile, and holders of matching shared entries. The shared side
+    reads only the covering index ``(term_id, holder_id, contact_id, flags)``: the rarest term's
+    posting list drives, the other terms are index probes, and the sharing rules are checked on
+    ``flags`` (kept current by triggers), never on ``contacts``."""
     by_field = rules.filter_terms(flt)
     terms = [t for ts in by_field.values() for t in ts]
     ids = _term_ids(session, terms)
     empty = np.zeros(0, dtype=np.int64)
     if ids is None:
         return HolderMatches(empty, empty)
-    tids = [ids[t] for t in terms]
+    unique = list(dict.fromkeys(ids[t] for t in terms))
     # Members
+    mtids = _rarest_first(session, MemberTerm, unique)
     m0 = aliased(MemberTerm)
-    mq = select(m0.member_id).join(Member, Member.id == m0.member_id)
-    for tid in tids[1:]:
+    mq = select(m0.member_id)
+    for tid in mtids[1:]:
         mx = aliased(MemberTerm)
         mq = mq.join(mx, and_(mx.member_id == m0.member_id, mx.term_id == tid))
-    mq = mq.where(m0.term_id == tids[0], Member.suspended_at.is_(None), m0.member_id != exclude)
+    mq = mq.join(Member, Member.id == m0.member_id).where(
+        m0.term_id == mtids[0], Member.suspended_at.is_(None), m0.member_id != exclude
+    )
     members = np.fromiter(session.scalars(mq), dtype=np.int64)
     # Holders of shared entries
+    ctids = _rarest_first(session, ContactTerm, unique)
     c0 = aliased(ContactTerm)
-    fields = list(by_field)
-    counted = func.sum(case((Contact.visibility == "counted", 1), else_=0))
-    cards = func.sum(case((_card_ok(fields), 1), else_=0))
-    cq = select(c0.holder_id).join(Contact, Contact.id == c0.contact_id)
-    for tid in tids[1:]:
+    need = rules.card_need(by_field)
+    counted = func.sum(c0.flags.op("&")(rules.FLAG_COUNTED))
+    cards = func.max(case((c0.flags.op("&")(need) == need, 1), else_=0))
+    cq = select(c0.holder_id)
+    for tid in ctids[1:]:
         cx = aliased(ContactTerm)
         cq = cq.join(
             cx,
             and_(cx.term_id == tid, cx.holder_id == c0.holder_id, cx.contact_id == c0.contact_id),
         )
     cq = (
-        cq.where(
-            c0.term_id == tids[0],
-            Contact.visibility.in_(("counted", "blind", "open")),
-            Contact.opted_out.is_(False),
-            c0.holder_id != exclude,
-        )
+        cq.where(c0.term_id == ctids[0], c0.flags > 0, c0.holder_id != exclude)
         .group_by(c0.holder_id)
-        .having(or_(counted >= settings.min_group_size, cards > 0))
+        .having(or_(counted >= settings.min_group_size, cards == 1))
     )
     holders = np.fromiter(session.scalars(cq), dtype=np.int64)
     return HolderMatches(members, holders)

@@ -297,3 +297,30 @@ def describe_filter(flt: PathFilter) -> str:
     if flt.topic:
         text += f" ({flt.topic})"
     return text
+
+
+# Sharing flags of a term row (``network_contact_terms.flags``), derived by database triggers
+# from the contact (migration ``0014_paths``); ``contact_flags`` is the same rule in Python.
+FLAG_COUNTED = 1  # a counted entry: adds to "knows N people …"
+FLAG_CARD = 2  # a blind or open card
+FLAG_SHOWS = {"title": 4, "company": 8, "city": 16, "skills": 32}  # fields the card shows
+OPEN_CARD_SHOWS = ("title", "company")  # an open card always shows these
+
+
+def contact_flags(visibility: str, opted_out: bool, card_fields: Iterable[str]) -> int:
+    """What a shared entry may count for when a filter is matched."""
+    if opted_out:
+        return 0
+    if visibility == "counted":
+        return FLAG_COUNTED
+    if visibility not in ("blind", "open"):
+        return 0
+    shown = set(card_fields)
+    if visibility == "open":
+        shown.update(OPEN_CARD_SHOWS)
+    return FLAG_CARD + sum(bit for field, bit in FLAG_SHOWS.items() if field in shown)
+
+
+def card_need(fields: Iterable[str]) -> int:
+    """The flag bits a card must carry to match a filter on ``fields``."""
+    return FLAG_CARD + sum(FLAG_SHOWS[f] for f in set(fields))

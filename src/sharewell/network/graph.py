@@ -879,6 +879,7 @@ class GraphIndex:
         blocked: NodeSet = None,
         no_connect: NodeSet = None,
         direction: str = "auto",
+        first_chunk: int = 2048,
     ) -> list[Path]:
         """The best path to each of up to ``k`` different holders (the path ends at the holder).
 
@@ -889,6 +890,9 @@ class GraphIndex:
         for tests). One path per holder, ranked by score, then fewer hops, then smaller last
         connector id, then smaller holder id. The source is never its own holder; blocked
         holders are dropped; paused holders stay (they are the end, not a connector).
+        Forward, the ball is expanded strongest prefixes first (``first_chunk`` of them, then
+        four times as many each round) and stops once the answer is settled (see
+        ``_expand_best_first``); the chunk size changes speed only, never the answer.
         """
         g = self._source(source)
         _check_path_args(k, max_hops)
@@ -905,8 +909,8 @@ class GraphIndex:
         if direction == "auto":
             direction = "forward" if g._cost(ball) <= g._cost(hrows) else "backward"
         if direction == "forward":
-            meet, end, w = g._expand(ball)
-            ok = hmask[end]
+            meet, end, w = g._expand_best_first(ball, best, hmask, k, first_chunk)
+            ok = np.ones(end.size, dtype=np.bool_)
         else:
             end, meet, w = g._expand(hrows)
             ok = best[meet] > 0
@@ -929,6 +933,42 @@ class GraphIndex:
         return g._paths(
             source, meet[top].tolist(), mhops[top].tolist(), end[top].tolist(), layer1, best
         )
+
+    def _expand_best_first(
+        self, ball: IntArray, best: FloatArray, hmask: BoolArray, k: int, first_chunk: int
+    ) -> tuple[IntArray, IntArray, Int8Array]:
+        """Entries ``meet → holder`` from the ball, expanding the strongest prefixes first.
+
+        After each round, let ``kth`` be the k-th best holder value found so far and ``bound``
+        the best any unexpanded prefix can still give (its ``best`` times the strongest edge
+        factor). Once ``kth > bound`` (strictly) the rest can be skipped: every entry it
+        would add has a value below ``kth``, so it can neither enter the top k nor change a
+        winner's tie keys (those only compare entries of equal value). On broad holder sets
+        the strongest few percent of the ball usually settle the answer.
+        """
+        order = ball[np.argsort(-best[ball], kind="stable")]
+        top_factor = float(_FACTOR.max())
+        metas: list[IntArray] = []
+        ends: list[IntArray] = []
+        ws: list[Int8Array] = []
+        done, chunk = 0, max(1, first_chunk)
+        while done < order.size:
+            m, e, w = self._expand(order[done : done + chunk])
+            ok = hmask[e]
+            metas.append(m[ok])
+            ends.append(e[ok])
+            ws.append(w[ok])
+            done += chunk
+            chunk *= 4
+            if done >= order.size:
+                break
+            meet, end = np.concatenate(metas), np.concatenate(ends)
+            val = best[meet] * _FACTOR[np.concatenate(ws)]
+            if _kth_distinct(val, end, k) > best[order[done]] * top_factor:
+                break
+        if not metas:
+            return _EMPTY_I64, _EMPTY_I64, np.zeros(0, dtype=np.int8)
+        return np.concatenate(metas), np.concatenate(ends), np.concatenate(ws)
 
     def _cost(self, rows: IntArray) -> int:
         """CSR entries a frontier would expand (overlay ignored: it is only an estimate)."""
@@ -981,6 +1021,17 @@ def _check_path_args(k: int, max_hops: int) -> None:
         raise ValueError("k must be at least 1")
     if not 1 <= max_hops <= MAX_PATH_HOPS:
         raise ValueError(f"max_hops must be between 1 and {MAX_PATH_HOPS}")
+
+
+def _kth_distinct(val: FloatArray, end: IntArray, k: int) -> float:
+    """The k-th largest of the per-``end`` maximum values (-1 when fewer than k ends)."""
+    if val.size < k:
+        return -1.0
+    order = np.argsort(-val, kind="stable")
+    _, first = np.unique(end[order], return_index=True)
+    if first.size < k:
+        return -1.0
+    return float(val[order[np.partition(first, k - 1)[k - 1]]])
 
 
 def _top_k(k: int, score: FloatArray, *tie_keys: IntArray) -> IntArray:

@@ -416,20 +416,19 @@ def paths_to_member(
     return PathsOut(query=target.display_name, paths=out)
 
 
-def paths_to_filter(
-    session: Session,
-    index: GraphIndex,
-    me: Member,
-    flt: rules.PathFilter,
-    settings: Settings,
-    *,
-    k: int = 5,
-) -> PathsOut:
-    """The best paths to anyone matching ``flt`` within three hops: members whose profile
-    matches (the path ends at them), or holders of matching blind/open cards or of a large
-    enough counted group (the path ends at the holder, who knows the target)."""
-    k = min(k, MAX_K)
-    matches = match_filter(session, flt, settings, me.id)
+@dataclass(frozen=True)
+class FilterSearch:
+    """The graph step of a filter query: the best paths and what their ends are."""
+
+    found: list[Path]
+    members: set[int]  # ends that match by their own profile
+    paused: set[int]
+
+
+def search_filter_paths(
+    session: Session, index: GraphIndex, me: Member, matches: HolderMatches, *, k: int
+) -> FilterSearch:
+    """The best ``k`` paths from ``me`` to any matching member or holder (graph step)."""
     paused = set(paused_ids(session))
     # A holder introduces to someone in their book: a paused holder is a connector too.
     holders = matches.holders
@@ -437,11 +436,25 @@ def paths_to_filter(
         holders = holders[~np.isin(holders, np.fromiter(paused, np.int64))]
     ends = np.union1d(matches.members, holders)
     if ends.size == 0:
-        return PathsOut(query=rules.describe_filter(flt), paths=[])
-    member_set = set(matches.members.tolist())
+        return FilterSearch([], set(), paused)
     found = index.best_paths_to_holders(
         me.id, ends, k=k, blocked=blocks_of(session, me.id), no_connect=sorted(paused)
     )
+    return FilterSearch(found, set(matches.members.tolist()), paused)
+
+
+def present_filter_paths(
+    session: Session,
+    index: GraphIndex,
+    me: Member,
+    flt: rules.PathFilter,
+    settings: Settings,
+    search: FilterSearch,
+) -> tuple[list[PathOut], list[tuple[int, int | None]]]:
+    """Names, degrees and, for holders, the card or group each path leads to (read from
+    ``contacts`` again, so a sharing change since the match is honoured); returns the paths
+    and the shared entries shown, which the caller records against the quota."""
+    found, paused = search.found, search.paused
     people = _names(session, [n for p in found for n in p.nodes])
     degrees = degree_labels(index, me.id, [p.nodes[-1] for p in found])
     out: list[PathOut] = []
@@ -449,7 +462,7 @@ def paths_to_filter(
     for p, degree in zip(found, degrees, strict=True):
         end = p.nodes[-1]
         steps = _steps(p, people, paused)
-        if end in member_set:
+        if end in search.members:
             target = PathTargetOut(
                 kind="member",
                 member=member_queries.summary_of(people[end]),
@@ -489,6 +502,26 @@ def paths_to_filter(
                 explanation=explanation,
             )
         )
+    return out, shown
+
+
+def paths_to_filter(
+    session: Session,
+    index: GraphIndex,
+    me: Member,
+    flt: rules.PathFilter,
+    settings: Settings,
+    *,
+    k: int = 5,
+) -> PathsOut:
+    """The best paths to anyone matching ``flt`` within three hops: members whose profile
+    matches (the path ends at them), or holders of matching blind/open cards or of a large
+    enough counted group (the path ends at the holder, who knows the target). Four steps, each
+    timed on its own by ``bench/paths_db_bench.py``: match in the database, search the graph,
+    present (card details for the top k only), record the displays."""
+    matches = match_filter(session, flt, settings, me.id)
+    search = search_filter_paths(session, index, me, matches, k=min(k, MAX_K))
+    out, shown = present_filter_paths(session, index, me, flt, settings, search)
     sharing.record_displays(session, me, shown, "path", settings)
     return PathsOut(query=rules.describe_filter(flt), paths=out)
 

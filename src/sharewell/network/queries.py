@@ -40,6 +40,7 @@ from sharewell.network.schemas import (
     RequestOut,
 )
 from sharewell.pagination import Page, decode_cursor, encode_cursor
+from sharewell.standing import queries as standing_queries
 
 MAX_K = 20
 CARDS_PER_PATH = 1
@@ -361,6 +362,33 @@ def _names(session: Session, ids: Iterable[int]) -> dict[int, Member]:
     return {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(wanted)))}
 
 
+def _with_tie_breaks(session: Session, found: list[Path], k: int) -> list[Path]:
+    """The best ``k`` of the engine's paths with standing and freshness breaking ties (see
+    ``rules.PathRank``). The engine was asked for ``rules.TIE_POOL`` × k paths, so a tie at
+    the k-th place is broken among those."""
+    if len(found) <= 1:
+        return found[:k]
+    connectors = {n for p in found for n in p.nodes[1:-1]}
+    standing = standing_queries.standing_of(session, connectors) if connectors else {}
+    ends = sorted({p.nodes[-1] for p in found})
+    fresh = {
+        int(m): t.timestamp()
+        for m, t in session.execute(
+            select(Member.id, Member.updated_at).where(Member.id.in_(ends))
+        ).tuples()
+    }
+    ranks = [
+        rules.PathRank(
+            score=p.score,
+            hops=p.hops,
+            connector_standing=sum(standing.get(n, 0.0) for n in p.nodes[1:-1]),
+            freshness=fresh.get(p.nodes[-1], 0.0),
+        )
+        for p in found
+    ]
+    return [found[i] for i in rules.rank_paths(ranks, k)]
+
+
 def _steps(path: Path, people: dict[int, Member], paused: set[int]) -> list[PathStepOut]:
     return [
         PathStepOut(
@@ -386,13 +414,15 @@ def paths_to_member(
     if target.id == me.id:
         raise NotFound("That is you; look for someone else.")
     paused = set(paused_ids(session))
+    k = min(k, MAX_K)
     found = index.best_paths(
         me.id,
         target.id,
-        k=min(k, MAX_K),
+        k=k * rules.TIE_POOL,
         blocked=blocks_of(session, me.id),
         no_connect=sorted(paused),
     )
+    found = _with_tie_breaks(session, found, k)
     people = _names(session, [n for p in found for n in p.nodes])
     degree = degree_labels(index, me.id, [target.id])[0]
     out = []
@@ -438,8 +468,13 @@ def search_filter_paths(
     if ends.size == 0:
         return FilterSearch([], set(), paused)
     found = index.best_paths_to_holders(
-        me.id, ends, k=k, blocked=blocks_of(session, me.id), no_connect=sorted(paused)
+        me.id,
+        ends,
+        k=k * rules.TIE_POOL,
+        blocked=blocks_of(session, me.id),
+        no_connect=sorted(paused),
     )
+    found = _with_tie_breaks(session, found, k)
     return FilterSearch(found, set(matches.members.tolist()), paused)
 
 

@@ -324,3 +324,33 @@ def contact_flags(visibility: str, opted_out: bool, card_fields: Iterable[str]) 
 def card_need(fields: Iterable[str]) -> int:
     """The flag bits a card must carry to match a filter on ``fields``."""
     return FLAG_CARD + sum(FLAG_SHOWS[f] for f in set(fields))
+
+
+TIE_POOL = 3  # the engine returns this many times k paths; ties are broken among them
+
+
+@dataclass(frozen=True)
+class PathRank:
+    """What orders paths: strength first, then fewer hops (the engine's order), then — only
+    between paths equal on both — the standing of the connectors (their sum: well-regarded
+    connectors first) and the freshness of the end (the most recently updated profile first)."""
+
+    score: float
+    hops: int
+    connector_standing: float
+    freshness: float  # a timestamp, larger is fresher
+
+
+def rank_paths(ranks: Sequence[PathRank], k: int) -> list[int]:
+    """Indices of the ``k`` best paths; Python's sort is stable, so the engine's own order
+    (meeting node, then holder id) settles whatever is still equal."""
+    order = sorted(
+        range(len(ranks)),
+        key=lambda i: (
+            -round(ranks[i].score, 9),  # equal products computed in another order
+            ranks[i].hops,
+            -ranks[i].connector_standing,
+            -ranks[i].freshness,
+        ),
+    )
+    return order[:k]

@@ -1,5 +1,6 @@
 """Suspensions reach every process's index through the change log; the log is pruned, and a
-process that fell behind the pruned horizon rebuilds instead of missing changes."""
+process that fell behind the pruned horizon rebuilds instead of missing changes; standing
+breaks ties between equally strong paths."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sharewell.members.models import Member
 from sharewell.network import queries, service
 from sharewell.network.index import GraphHolder
 from sharewell.network.models import GraphChange
+from sharewell.standing.models import StandingRun, StandingScore
 
 assert all_jobs  # registers every area's jobs
 
@@ -72,3 +74,32 @@ def test_pruning_keeps_recent_rows_and_a_process_behind_the_horizon_rebuilds(
     assert queries.degree_labels(index, a.id, [b.id, c.id]) == ["1st", "2nd"]
     # The scheduled job that prunes is registered with every worker.
     assert JOBS["network.prune_changes"].every == timedelta(hours=1)
+
+
+def test_equal_paths_go_through_the_better_regarded_connector_first(
+    db: Session, members: Members, settings: Settings
+) -> None:
+    me, low, high, target = (members.create(n) for n in ("Me", "Lou", "Hana", "Tess"))
+    for x, y in ((me, low), (low, target), (me, high), (high, target)):
+        _connect(db, settings, x, y)  # all the same default strength: a tie on strength
+    run = StandingRun(started_at=utcnow())
+    db.add(run)
+    db.flush()
+    for member, score in ((low, 0.01), (high, 0.2)):
+        db.add(
+            StandingScore(
+                member_id=member.id, run_id=run.id, score=score, level=1.0, rank=1, percentile=50
+            )
+        )
+    db.flush()
+    index = GraphHolder(settings).current(db)
+    paths = queries.paths_to_member(db, index, me, target.handle, k=2).paths
+    assert [p.steps[0].handle for p in paths] == [high.handle, low.handle]
+    assert paths[0].strength == paths[1].strength
+    # Strength still comes first: a stronger tie through the lower-regarded connector wins.
+    service.rate(db, me, low, 5)
+    service.rate(db, low, me, 5)
+    service.rate(db, low, target, 5)
+    service.rate(db, target, low, 5)
+    paths = queries.paths_to_member(db, GraphHolder(settings).current(db), me, target.handle).paths
+    assert paths[0].steps[0].handle == low.handle

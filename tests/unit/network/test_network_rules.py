@@ -119,3 +119,16 @@ def test_term_flags_say_exactly_what_the_card_shows(
     for used in (["title"], ["company", "city"], ["skills", "title", "company"]):
         need = rules.card_need(used)
         assert (flags & need == need) == (card is not None and set(used) <= set(card))
+
+
+def test_standing_and_freshness_only_break_ties() -> None:
+    ranks = [
+        rules.PathRank(score=0.48, hops=2, connector_standing=0.0, freshness=5.0),
+        rules.PathRank(score=0.48, hops=2, connector_standing=0.3, freshness=1.0),
+        rules.PathRank(score=0.48, hops=1, connector_standing=0.0, freshness=0.0),
+        rules.PathRank(score=0.8 * 0.6, hops=2, connector_standing=0.3, freshness=9.0),
+        rules.PathRank(score=0.9, hops=3, connector_standing=0.0, freshness=0.0),
+    ]
+    # strength first, then fewer hops, then standing, then freshness
+    assert rules.rank_paths(ranks, 5) == [4, 2, 3, 1, 0]
+    assert rules.rank_paths(ranks, 2) == [4, 2]

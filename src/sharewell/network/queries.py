@@ -308,50 +308,62 @@ def match_filter(
 
 @dataclass(frozen=True)
 class HolderShows:
-    cards: list[tuple[int, dict[str, object], str]]  # (contact id, card, public id)
+    cards: list[tuple[int, dict[str, object], str]]  # (contact id, card, public id): the first
+    card_count: int  # every matching card of the holder
     counted: int
+
+
+CARD_CANDIDATES = 20  # cards read from ``contacts`` per holder to find the first one to show
 
 
 def _what_holder_shows(
     session: Session, holder_id: int, flt: rules.PathFilter, settings: Settings
 ) -> HolderShows:
-    """The matching cards (built by ``card_fields_for``) and counted total of one holder."""
+    """The first matching card (built by ``card_fields_for``), how many cards match and the
+    counted total of one holder. The counts come from the term index's flags (kept current by
+    triggers in the same transaction as any sharing change); only a few card rows are read from
+    ``contacts``, and each is checked again against the card rules before it is shown."""
     by_field = rules.filter_terms(flt)
     terms = [t for ts in by_field.values() for t in ts]
-    ids = _term_ids(session, terms) or {}
-    tids = [ids[t] for t in terms if t in ids]
-    if len(tids) != len(terms):
-        return HolderShows([], 0)
+    ids = _term_ids(session, terms)
+    if ids is None:
+        return HolderShows([], 0, 0)
+    tids = _rarest_first(session, ContactTerm, list(dict.fromkeys(ids[t] for t in terms)))
+    need = rules.card_need(by_field)
     c0 = aliased(ContactTerm)
-    q = select(Contact).join(c0, c0.contact_id == Contact.id)
+    base = select(c0.contact_id)
     for tid in tids[1:]:
         cx = aliased(ContactTerm)
-        q = q.join(
-            cx, and_(cx.term_id == tid, cx.holder_id == holder_id, cx.contact_id == Contact.id)
+        base = base.join(
+            cx, and_(cx.term_id == tid, cx.holder_id == holder_id, cx.contact_id == c0.contact_id)
         )
-    q = (
-        q.where(
-            c0.term_id == tids[0],
-            c0.holder_id == holder_id,
-            Contact.visibility.in_(("counted", "blind", "open")),
-            Contact.opted_out.is_(False),
+    base = base.where(c0.term_id == tids[0], c0.holder_id == holder_id, c0.flags > 0)
+    sub = base.add_columns(c0.flags.label("flags")).subquery()
+    is_card = sub.c.flags.op("&")(need) == need
+    counted, card_count = session.execute(
+        select(
+            func.coalesce(func.sum(sub.c.flags.op("&")(rules.FLAG_COUNTED)), 0),
+            func.coalesce(func.sum(case((is_card, 1), else_=0)), 0),
         )
-        .order_by(Contact.id)
-        .limit(500)
-    )
+    ).one()
     cards: list[tuple[int, dict[str, object], str]] = []
-    counted = 0
-    fields = {"skills" if f == "skills" else f for f in by_field}
-    for contact in session.scalars(q):
-        if contact.visibility == "counted":
-            counted += 1
-            continue
-        card = card_rules.card_fields_for(sharing.card_source(contact))
-        if card is not None and fields <= set(card):
-            cards.append((contact.id, card, contact.public_id))
-    if counted < settings.min_group_size:
-        counted = 0
-    return HolderShows(cards, counted)
+    if card_count:
+        first = (
+            select(Contact)
+            .where(Contact.id.in_(select(sub.c.contact_id).where(is_card)))
+            .order_by(Contact.id)
+            .limit(CARD_CANDIDATES)
+        )
+        fields = set(by_field)
+        for contact in session.scalars(first):
+            card = card_rules.card_fields_for(sharing.card_source(contact))
+            if card is not None and fields <= set(card):
+                cards.append((contact.id, card, contact.public_id))
+                break
+    counted = int(counted)
+    return HolderShows(
+        cards, int(card_count) if cards else 0, counted if counted >= settings.min_group_size else 0
+    )
 
 
 # --- paths --------------------------------------------------------------------------------------
@@ -515,7 +527,7 @@ def present_filter_paths(
                     card=card,
                     card_id=public_id,
                     description=description,
-                    more_cards=len(shows.cards) - CARDS_PER_PATH,
+                    more_cards=shows.card_count - CARDS_PER_PATH,
                 )
             elif shows.counted:
                 shown.append((end, None))

@@ -49,9 +49,9 @@ SQLITE_TRIGGERS = [
       UPDATE network_contact_terms SET flags = {flags_sql("NEW")} WHERE contact_id = NEW.id;
     END""",
     f"""CREATE TRIGGER trg_contact_terms_flags AFTER INSERT ON network_contact_terms BEGIN
-      UPDATE network_contact_terms SET flags = (
+      UPDATE network_contact_terms SET flags = coalesce((
         SELECT {flags_sql("c")} FROM contacts c WHERE c.id = NEW.contact_id
-      ) WHERE rowid = NEW.rowid;
+      ), 0) WHERE rowid = NEW.rowid;
     END""",
 ]
 
@@ -81,9 +81,9 @@ def upgrade() -> None:
             sa.Column("flags", sa.SmallInteger(), nullable=False, server_default="0")
         )
     op.execute(
-        "UPDATE network_contact_terms SET flags = ("
+        "UPDATE network_contact_terms SET flags = coalesce(("
         f"SELECT {flags_sql('c')} FROM contacts c"
-        " WHERE c.id = network_contact_terms.contact_id)"
+        " WHERE c.id = network_contact_terms.contact_id), 0)"
     )
     op.create_index(
         "ix_network_contact_terms_match",

@@ -527,6 +527,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--nx-sources", type=int, default=50)
     p.add_argument("--igraph-sources", type=int, default=200)
     p.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--assemble",
+        nargs="+",
+        metavar="PART=FILE",
+        help="write the results from part runs saved with --part P --json-out FILE "
+        "(e.g. scale=/tmp/scale.json) instead of running",
+    )
     args = p.parse_args(argv)
     if args.quick:
         args.scale_n, args.scale_edges = 50_000, 1_000_000
@@ -542,9 +549,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "command": "cd /work/main && .venv/bin/python bench/paths_engine_bench.py"
+        "command": ".venv/bin/python bench/paths_engine_bench.py"
         + (" --quick" if args.quick else ""),
     }
+    if args.assemble:
+        for item in args.assemble:
+            part, _, file = item.partition("=")
+            results[part] = json.loads(Path(file).read_text())
+        results["command"] += " --part " + " / --part ".join(
+            item.partition("=")[0] for item in args.assemble
+        )
+        _write(results, quick=False)
+        return
     passthrough = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--part"]
     for part in ("compare", "scale"):
         with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
@@ -552,8 +568,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             subprocess.run(cmd, check=True)
             results[part] = json.loads(Path(tmp.name).read_text())
         print(f"{part}: done", file=sys.stderr)
+    _write(results, quick=args.quick)
+
+
+def _write(results: dict[str, Any], *, quick: bool) -> None:
     report = markdown(results)
-    if args.quick:
+    if quick:
         print(report)
         return
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -316,54 +316,72 @@ class HolderShows:
 CARD_CANDIDATES = 20  # cards read from ``contacts`` per holder to find the first one to show
 
 
-def _what_holder_shows(
-    session: Session, holder_id: int, flt: rules.PathFilter, settings: Settings
-) -> HolderShows:
-    """The first matching card (built by ``card_fields_for``), how many cards match and the
-    counted total of one holder. The counts come from the term index's flags (kept current by
-    triggers in the same transaction as any sharing change); only a few card rows are read from
-    ``contacts``, and each is checked again against the card rules before it is shown."""
+def what_holders_show(
+    session: Session, holder_ids: Sequence[int], flt: rules.PathFilter, settings: Settings
+) -> dict[int, HolderShows]:
+    """For each holder: the first matching card (built by ``card_fields_for``), how many cards
+    match and the counted total — two queries for all holders together. The counts come from
+    the term index's flags (kept current by triggers in the same transaction as any sharing
+    change); only the first few card rows per holder are read from ``contacts``, and each is
+    checked again against the card rules before it is shown."""
+    empty = HolderShows([], 0, 0)
     by_field = rules.filter_terms(flt)
     terms = [t for ts in by_field.values() for t in ts]
     ids = _term_ids(session, terms)
-    if ids is None:
-        return HolderShows([], 0, 0)
-    tids = _rarest_first(session, ContactTerm, list(dict.fromkeys(ids[t] for t in terms)))
+    wanted = sorted(set(holder_ids))
+    if ids is None or not wanted:
+        return dict.fromkeys(wanted, empty)
+    tids = list(dict.fromkeys(ids[t] for t in terms))
     need = rules.card_need(by_field)
     c0 = aliased(ContactTerm)
-    base = select(c0.contact_id)
+    base = select(c0.holder_id, c0.contact_id, c0.flags)
     for tid in tids[1:]:
         cx = aliased(ContactTerm)
         base = base.join(
-            cx, and_(cx.term_id == tid, cx.holder_id == holder_id, cx.contact_id == c0.contact_id)
+            cx,
+            and_(cx.term_id == tid, cx.holder_id == c0.holder_id, cx.contact_id == c0.contact_id),
         )
-    base = base.where(c0.term_id == tids[0], c0.holder_id == holder_id, c0.flags > 0)
-    sub = base.add_columns(c0.flags.label("flags")).subquery()
+    sub = base.where(c0.term_id == tids[0], c0.holder_id.in_(wanted), c0.flags > 0).subquery()
     is_card = sub.c.flags.op("&")(need) == need
-    counted, card_count = session.execute(
-        select(
-            func.coalesce(func.sum(sub.c.flags.op("&")(rules.FLAG_COUNTED)), 0),
-            func.coalesce(func.sum(case((is_card, 1), else_=0)), 0),
+    totals = {
+        int(h): (int(n_counted or 0), int(n_cards or 0))
+        for h, n_counted, n_cards in session.execute(
+            select(
+                sub.c.holder_id,
+                func.sum(sub.c.flags.op("&")(rules.FLAG_COUNTED)),
+                func.sum(case((is_card, 1), else_=0)),
+            ).group_by(sub.c.holder_id)
         )
-    ).one()
-    cards: list[tuple[int, dict[str, object], str]] = []
-    if card_count:
-        first = (
+    }
+    first: dict[int, tuple[int, dict[str, object], str]] = {}
+    if any(n_cards for _, n_cards in totals.values()):
+        place = (
+            func.row_number().over(partition_by=sub.c.holder_id, order_by=sub.c.contact_id)
+        ).label("place")
+        ranked = select(sub.c.contact_id, place).where(is_card).subquery()
+        candidates = (
             select(Contact)
-            .where(Contact.id.in_(select(sub.c.contact_id).where(is_card)))
-            .order_by(Contact.id)
-            .limit(CARD_CANDIDATES)
+            .join(ranked, ranked.c.contact_id == Contact.id)
+            .where(ranked.c.place <= CARD_CANDIDATES)
+            .order_by(Contact.holder_id, Contact.id)
         )
         fields = set(by_field)
-        for contact in session.scalars(first):
+        for contact in session.scalars(candidates):
+            if contact.holder_id in first:
+                continue
             card = card_rules.card_fields_for(sharing.card_source(contact))
             if card is not None and fields <= set(card):
-                cards.append((contact.id, card, contact.public_id))
-                break
-    counted = int(counted)
-    return HolderShows(
-        cards, int(card_count) if cards else 0, counted if counted >= settings.min_group_size else 0
-    )
+                first[contact.holder_id] = (contact.id, card, contact.public_id)
+    out = {}
+    for h in wanted:
+        n_counted, n_cards = totals.get(h, (0, 0))
+        shown = first.get(h)
+        out[h] = HolderShows(
+            [shown] if shown else [],
+            n_cards if shown else 0,
+            n_counted if n_counted >= settings.min_group_size else 0,
+        )
+    return out
 
 
 # --- paths --------------------------------------------------------------------------------------
@@ -506,6 +524,8 @@ def present_filter_paths(
     degrees = degree_labels(index, me.id, [p.nodes[-1] for p in found])
     out: list[PathOut] = []
     shown: list[tuple[int, int | None]] = []
+    holder_ends = [p.nodes[-1] for p in found if p.nodes[-1] not in search.members]
+    shows_of = what_holders_show(session, holder_ends, flt, settings)
     for p, degree in zip(found, degrees, strict=True):
         end = p.nodes[-1]
         steps = _steps(p, people, paused)
@@ -517,7 +537,7 @@ def present_filter_paths(
             )
             explanation = _explain(steps, None)
         else:
-            shows = _what_holder_shows(session, end, flt, settings)
+            shows = shows_of[end]
             if shows.cards:
                 contact_id, card, public_id = shows.cards[0]
                 shown.append((end, contact_id))

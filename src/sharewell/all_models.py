@@ -10,6 +10,7 @@ from sharewell.jobs import models as jobs_models
 from sharewell.ledger import models as ledger_models
 from sharewell.mail import models as mail_models
 from sharewell.members import models as members_models
+from sharewell.network import hooks as network_hooks
 from sharewell.network import models as network_models
 from sharewell.network import terms as network_terms
 from sharewell.privacy import models as privacy_models
@@ -27,6 +28,7 @@ __all__ = [
     "ledger_models",
     "mail_models",
     "members_models",
+    "network_hooks",
     "network_models",
     "network_terms",
     "privacy_models",

@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     graph_compact_threshold: int = Field(
         5000, ge=1, description="Fold the index overlay into a fresh CSR past this many changes."
     )
+    graph_changes_keep_hours: float = Field(
+        168.0,
+        gt=0,
+        description="Prune graph change-log rows older than this (a process further behind "
+        "rebuilds its index from the tables).",
+    )
     graph_snapshot: bool = Field(
         True,
         description="Load the memory-mapped graph snapshot under the data folder when present.",

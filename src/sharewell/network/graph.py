@@ -76,6 +76,8 @@ class ChangeKind(StrEnum):
     PAUSE = "pause"  # a paused introductions: never offered as a connector
     RESUME = "resume"  # a takes introductions again
     MEMBER = "member"  # a new member with node id a (grows n; edges may come later)
+    SUSPEND = "suspend"  # a was suspended or erased: never on a path, never a target
+    RESTORE = "restore"  # a is active again (their connections were kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +272,17 @@ class GraphIndex:
     :meth:`with_nodes` and :meth:`compact`, each returning a new index.
     """
 
-    __slots__ = ("_blocks", "_csr", "_ov", "_paused", "_seen", "applied_seq", "n", "seq_window")
+    __slots__ = (
+        "_blocks",
+        "_csr",
+        "_gone",
+        "_ov",
+        "_paused",
+        "_seen",
+        "applied_seq",
+        "n",
+        "seq_window",
+    )
 
     def __init__(
         self,
@@ -280,6 +292,7 @@ class GraphIndex:
         overlay: _Overlay | None = None,
         paused: BoolArray | None = None,
         blocks: Mapping[int, frozenset[int]] | None = None,
+        gone: IntArray | None = None,
         applied_seq: int = 0,
         seen: frozenset[int] = frozenset(),
         seq_window: int = 100_000,
@@ -290,6 +303,8 @@ class GraphIndex:
         paused = np.zeros(self.n, dtype=np.bool_) if paused is None else paused
         self._paused: BoolArray = paused
         self._blocks: Mapping[int, frozenset[int]] = blocks or {}
+        #: suspended or erased members, sorted (few): treated as blocked by everyone
+        self._gone: IntArray = _EMPTY_I64 if gone is None else gone
         #: the highest change-log sequence number applied (0: none)
         self.applied_seq: int = applied_seq
         self._seen = seen
@@ -309,13 +324,15 @@ class GraphIndex:
         *,
         paused: NodeSet = None,
         blocks: npt.ArrayLike | None = None,
+        gone: npt.ArrayLike | None = None,
         applied_seq: int = 0,
         seq_window: int = 100_000,
     ) -> GraphIndex:
         """Build from the current tables: one row per connection (either orientation).
 
         ``strengths`` default to 3. ``paused`` are members who paused introductions;
-        ``blocks`` is a ``(k, 2)`` array of blocked pairs (either order). ``applied_seq`` is
+        ``blocks`` is a ``(k, 2)`` array of blocked pairs (either order); ``gone`` are
+        suspended or erased members (never on a path, never a target). ``applied_seq`` is
         the highest change-log ``seq`` already reflected in the tables read (read it in the
         same transaction), so the first :meth:`apply_changes` starts after it.
         """
@@ -340,6 +357,7 @@ class GraphIndex:
             csr,
             paused=_as_mask(paused, n, "paused"),
             blocks=block_map,
+            gone=_gone_array(gone),
             applied_seq=applied_seq,
             seq_window=seq_window,
         )
@@ -356,6 +374,7 @@ class GraphIndex:
             "overlay": self._ov,
             "paused": self._paused,
             "blocks": self._blocks,
+            "gone": self._gone,
             "applied_seq": self.applied_seq,
             "seen": self._seen,
             "seq_window": self.seq_window,
@@ -387,9 +406,10 @@ class GraphIndex:
         edges = dict(self._ov.edges)
         blocks = {k: set(v) for k, v in self._blocks.items()}
         pause_set: dict[int, bool] = {}
+        gone = set(self._gone.tolist())
         n = self.n
         for change in fresh:
-            n = max(n, _apply_one(change, edges, blocks, pause_set))
+            n = max(n, _apply_one(change, edges, blocks, pause_set, gone))
         paused = self._paused
         if n > self.n or pause_set:
             paused = np.zeros(n, dtype=np.bool_)
@@ -405,6 +425,7 @@ class GraphIndex:
             overlay=self._derive_overlay(edges),
             paused=paused,
             blocks={k: frozenset(v) for k, v in blocks.items() if v},
+            gone=_gone_array(sorted(gone)),
             applied_seq=top,
             seen=seen,
         )
@@ -508,6 +529,7 @@ class GraphIndex:
         np.save(tmp / "weights.npy", csr.weights)
         np.save(tmp / "paused.npy", index._paused)
         np.save(tmp / "blocks.npy", _pairs_from_blocks(index._blocks))
+        np.save(tmp / "gone.npy", index._gone)
         meta = {
             "format": FORMAT_VERSION,
             "n": index.n,
@@ -543,6 +565,8 @@ class GraphIndex:
             csr,
             paused=np.load(path / "paused.npy", mmap_mode=mode),
             blocks=_blocks_from_pairs(np.load(path / "blocks.npy")),
+            # Snapshots written before suspensions were logged have no gone.npy: none then.
+            gone=np.load(path / "gone.npy") if (path / "gone.npy").exists() else None,
             applied_seq=int(meta["applied_seq"]),
             seen=frozenset(int(s) for s in meta["seen"]),
             seq_window=int(meta["seq_window"]),
@@ -552,7 +576,12 @@ class GraphIndex:
 
     def memory_bytes(self) -> int:
         """Bytes held by the index arrays (memory-mapped arrays count their mapped size)."""
-        return self._csr.nbytes() + self._ov.nbytes() + int(self._paused.nbytes)
+        return (
+            self._csr.nbytes()
+            + self._ov.nbytes()
+            + int(self._paused.nbytes)
+            + int(self._gone.nbytes)
+        )
 
     @property
     def overlay_size(self) -> int:
@@ -567,6 +596,11 @@ class GraphIndex:
 
     def is_paused(self, node: int) -> bool:
         return bool(node < self.n and self._paused[node])
+
+    def is_gone(self, node: int) -> bool:
+        """Suspended or erased (as far as the change log has told this index)."""
+        at = int(np.searchsorted(self._gone, node))
+        return at < self._gone.size and int(self._gone[at]) == node
 
     def blocked_with(self, node: int) -> frozenset[int]:
         """Members ``node`` blocked or was blocked by: never on a path from ``node``."""
@@ -651,7 +685,8 @@ class GraphIndex:
     ) -> tuple[BoolArray, BoolArray]:
         """(blocked, not-a-connector) masks for a query from ``source``.
 
-        Blocked: the caller's set plus everyone ``source`` has a block with. Not a connector:
+        Blocked: the caller's set, everyone ``source`` has a block with and every suspended or
+        erased member. Not a connector:
         blocked, paused (index flag or caller's set), and ``source`` itself (it starts the
         path, it cannot reappear inside it).
         """
@@ -659,6 +694,8 @@ class GraphIndex:
         mine = self._blocks.get(source)
         if mine:
             bmask[np.fromiter(mine, dtype=np.int64)] = True
+        if self._gone.size:
+            bmask[self._gone[self._gone < self.n]] = True
         bmask[source] = False  # the requester is never excluded from their own query
         conn_off = bmask | _as_mask(no_connect, self.n, "no_connect") | self._paused[: self.n]
         conn_off[source] = True
@@ -879,6 +916,7 @@ class GraphIndex:
         blocked: NodeSet = None,
         no_connect: NodeSet = None,
         direction: str = "auto",
+        first_chunk: int = 2048,
     ) -> list[Path]:
         """The best path to each of up to ``k`` different holders (the path ends at the holder).
 
@@ -889,6 +927,9 @@ class GraphIndex:
         for tests). One path per holder, ranked by score, then fewer hops, then smaller last
         connector id, then smaller holder id. The source is never its own holder; blocked
         holders are dropped; paused holders stay (they are the end, not a connector).
+        Forward, the ball is expanded strongest prefixes first (``first_chunk`` of them, then
+        four times as many each round) and stops once the answer is settled (see
+        ``_expand_best_first``); the chunk size changes speed only, never the answer.
         """
         g = self._source(source)
         _check_path_args(k, max_hops)
@@ -905,8 +946,8 @@ class GraphIndex:
         if direction == "auto":
             direction = "forward" if g._cost(ball) <= g._cost(hrows) else "backward"
         if direction == "forward":
-            meet, end, w = g._expand(ball)
-            ok = hmask[end]
+            meet, end, w = g._expand_best_first(ball, best, hmask, k, first_chunk)
+            ok = np.ones(end.size, dtype=np.bool_)
         else:
             end, meet, w = g._expand(hrows)
             ok = best[meet] > 0
@@ -929,6 +970,42 @@ class GraphIndex:
         return g._paths(
             source, meet[top].tolist(), mhops[top].tolist(), end[top].tolist(), layer1, best
         )
+
+    def _expand_best_first(
+        self, ball: IntArray, best: FloatArray, hmask: BoolArray, k: int, first_chunk: int
+    ) -> tuple[IntArray, IntArray, Int8Array]:
+        """Entries ``meet → holder`` from the ball, expanding the strongest prefixes first.
+
+        After each round, let ``kth`` be the k-th best holder value found so far and ``bound``
+        the best any unexpanded prefix can still give (its ``best`` times the strongest edge
+        factor). Once ``kth > bound`` (strictly) the rest can be skipped: every entry it
+        would add has a value below ``kth``, so it can neither enter the top k nor change a
+        winner's tie keys (those only compare entries of equal value). On broad holder sets
+        the strongest few percent of the ball usually settle the answer.
+        """
+        order = ball[np.argsort(-best[ball], kind="stable")]
+        top_factor = float(_FACTOR.max())
+        metas: list[IntArray] = []
+        ends: list[IntArray] = []
+        ws: list[Int8Array] = []
+        done, chunk = 0, max(1, first_chunk)
+        while done < order.size:
+            m, e, w = self._expand(order[done : done + chunk])
+            ok = hmask[e]
+            metas.append(m[ok])
+            ends.append(e[ok])
+            ws.append(w[ok])
+            done += chunk
+            chunk *= 4
+            if done >= order.size:
+                break
+            meet, end = np.concatenate(metas), np.concatenate(ends)
+            val = best[meet] * _FACTOR[np.concatenate(ws)]
+            if _kth_distinct(val, end, k) > best[order[done]] * top_factor:
+                break
+        if not metas:
+            return _EMPTY_I64, _EMPTY_I64, np.zeros(0, dtype=np.int8)
+        return np.concatenate(metas), np.concatenate(ends), np.concatenate(ws)
 
     def _cost(self, rows: IntArray) -> int:
         """CSR entries a frontier would expand (overlay ignored: it is only an estimate)."""
@@ -981,6 +1058,17 @@ def _check_path_args(k: int, max_hops: int) -> None:
         raise ValueError("k must be at least 1")
     if not 1 <= max_hops <= MAX_PATH_HOPS:
         raise ValueError(f"max_hops must be between 1 and {MAX_PATH_HOPS}")
+
+
+def _kth_distinct(val: FloatArray, end: IntArray, k: int) -> float:
+    """The k-th largest of the per-``end`` maximum values (-1 when fewer than k ends)."""
+    if val.size < k:
+        return -1.0
+    order = np.argsort(-val, kind="stable")
+    _, first = np.unique(end[order], return_index=True)
+    if first.size < k:
+        return -1.0
+    return float(val[order[np.partition(first, k - 1)[k - 1]]])
 
 
 def _top_k(k: int, score: FloatArray, *tie_keys: IntArray) -> IntArray:
@@ -1052,12 +1140,19 @@ def _apply_one(
     edges: dict[tuple[int, int], int],
     blocks: dict[int, set[int]],
     paused: dict[int, bool],
+    gone: set[int],
 ) -> int:
     """Apply one change to the mutable working state; returns the node count it needs."""
     kind = ChangeKind(change.kind)
     a, b = change.a, change.b
     if not 0 <= a < 2**31:
         raise ValueError(f"change {change.seq}: node id {a} out of range")
+    if kind in (ChangeKind.SUSPEND, ChangeKind.RESTORE):
+        if kind is ChangeKind.SUSPEND:
+            gone.add(a)
+        else:
+            gone.discard(a)
+        return a + 1
     if kind in (ChangeKind.PAUSE, ChangeKind.RESUME, ChangeKind.MEMBER):
         if kind is not ChangeKind.MEMBER:
             paused[a] = kind is ChangeKind.PAUSE
@@ -1079,6 +1174,16 @@ def _apply_one(
         blocks.get(a, set()).discard(b)
         blocks.get(b, set()).discard(a)
     return max(a, b) + 1
+
+
+def _gone_array(nodes: npt.ArrayLike | None) -> IntArray:
+    """Sorted distinct node ids (searchable with ``searchsorted``)."""
+    if nodes is None:
+        return _EMPTY_I64
+    arr = np.unique(np.asarray(nodes, dtype=np.int64).ravel())
+    if arr.size and (arr[0] < 0 or arr[-1] >= 2**31):
+        raise ValueError("gone node ids must be non-negative int32")
+    return arr
 
 
 def _blocks_from_pairs(pairs: npt.NDArray[Any]) -> dict[int, frozenset[int]]:

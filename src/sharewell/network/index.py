@@ -8,6 +8,9 @@
   ``graph_changes`` with ``seq > applied_seq - margin`` and applies them to the overlay.
   Sequence numbers come from a locked counter, so they are in commit order; the margin only
   guards against clock-free surprises and costs nothing (already-seen rows are skipped).
+* The ``network.prune_changes`` job deletes log rows older than
+  ``SHAREWELL_GRAPH_CHANGES_KEEP_HOURS``. A process whose ``applied_seq`` is below the pruned
+  horizon sees a gap in the sequence numbers on its next poll and rebuilds from the tables.
 * Past ``SHAREWELL_GRAPH_COMPACT_THRESHOLD`` overlay changes a background thread folds the
   overlay into a fresh CSR and swaps the reference; changes applied meanwhile are re-applied.
 
@@ -72,7 +75,13 @@ def build_index(session: Session, *, batch: int = 500_000) -> GraphIndex:
         dtype=np.int64,
     ).reshape(-1, 2)
     paused = np.array(list(session.scalars(select(IntroductionPause.member_id))), dtype=np.int64)
-    return GraphIndex.from_edges(n, u, v, w, paused=paused, blocks=blocks, applied_seq=seq)
+    gone = np.array(
+        list(session.scalars(select(Member.id).where(Member.suspended_at.is_not(None)))),
+        dtype=np.int64,
+    )
+    return GraphIndex.from_edges(
+        n, u, v, w, paused=paused, blocks=blocks, gone=gone, applied_seq=seq
+    )
 
 
 def snapshot_dir(settings: Settings) -> Path:
@@ -90,6 +99,7 @@ class GraphHolder:
         self._recent: deque[EdgeChange] = deque(maxlen=RECENT_KEEP)
         self._compacting = False
         self.built_from = ""
+        self.rebuilds = 0  # rebuilds after falling behind the pruned log (for tests, metrics)
 
     # ---- start-up -------------------------------------------------------------------------
 
@@ -155,6 +165,10 @@ class GraphHolder:
         changes = [EdgeChange(int(s), k, int(a), int(b), int(w)) for s, k, a, b, w in rows]
         if not changes:
             return index
+        if changes[0].seq > index.applied_seq + 1:
+            # Sequence numbers have no gaps (a locked counter, rolled back with its change), so
+            # a gap means the rows this index still needed were pruned: rebuild from the tables.
+            return self._rebuild(session, index)
         fresh = index.apply_changes(changes)
         if fresh is index:
             return index
@@ -167,6 +181,20 @@ class GraphHolder:
         if fresh.overlay_size > self.settings.graph_compact_threshold and not self._compacting:
             self._compacting = True
             threading.Thread(target=self._compact, args=(fresh,), daemon=True).start()
+        return fresh
+
+    def _rebuild(self, session: Session, stale: GraphIndex) -> GraphIndex:
+        log.info(
+            "graph index fell behind the pruned change log (seq %d); rebuilding", stale.applied_seq
+        )
+        fresh = build_index(session)
+        with self._lock:
+            if self._index is stale or self._index is None:
+                self._index = fresh
+                self._recent.clear()
+            else:
+                fresh = self._index  # another thread already moved on
+        self.rebuilds += 1
         return fresh
 
     def _compact(self, index: GraphIndex) -> None:

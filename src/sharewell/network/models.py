@@ -98,8 +98,11 @@ class Term(Base):
 
 
 class ContactTerm(Base):
-    """Which contact carries which term (whatever its visibility: visibility is checked against
-    ``contacts`` at query time, so sharing changes need no term maintenance)."""
+    """Which contact carries which term (whatever its visibility), and ``flags``: what the row
+    may count for under the contact's current sharing (``terms.FLAG_*``). Database triggers
+    (migration ``0014_paths``) derive the flags from ``contacts`` in the same transaction as
+    every write, whoever writes, so a filter is matched on this table's covering index alone
+    and never reads ``contacts``; cards are still re-read from ``contacts`` before showing."""
 
     __tablename__ = "network_contact_terms"
 
@@ -110,8 +113,12 @@ class ContactTerm(Base):
     contact_id: Mapped[int] = mapped_column(
         ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
     )
+    flags: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
-    __table_args__ = (Index("ix_network_contact_terms_contact", "contact_id"),)
+    __table_args__ = (
+        Index("ix_network_contact_terms_contact", "contact_id"),
+        Index("ix_network_contact_terms_match", "term_id", "holder_id", "contact_id", "flags"),
+    )
 
 
 class MemberTerm(Base):

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import String, and_, case, cast, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from sharewell.config import Settings
@@ -40,6 +40,7 @@ from sharewell.network.schemas import (
     RequestOut,
 )
 from sharewell.pagination import Page, decode_cursor, encode_cursor
+from sharewell.standing import queries as standing_queries
 
 MAX_K = 20
 CARDS_PER_PATH = 1
@@ -241,58 +242,65 @@ def _term_ids(session: Session, terms: Iterable[str]) -> dict[str, int] | None:
     return found if len(found) == len(wanted) else None  # an unknown term matches nothing
 
 
-def _card_ok(fields: Sequence[str]):  # type: ignore[no-untyped-def]
-    """SQL: a blind card shows every field the filter used (open cards always show title and
-    company). ``card_fields`` is a JSON list; its text form contains each name in quotes."""
-    text_fields = cast(Contact.card_fields, String)
-    need = [{"skills": "skills"}.get(f, f) for f in fields]
-    blind = and_(Contact.visibility == "blind", *[text_fields.like(f'%"{f}"%') for f in need])
-    open_need = [f for f in need if f not in ("title", "company")]
-    opened = and_(Contact.visibility == "open", *[text_fields.like(f'%"{f}"%') for f in open_need])
-    return or_(blind, opened)
+DRIVER_CAP = 5000  # postings counted per term to pick the rarest one (enough to tell apart)
+
+
+def _rarest_first(
+    session: Session, table: type[ContactTerm] | type[MemberTerm], tids: list[int]
+) -> list[int]:
+    """The term ids ordered by how many rows carry them (counted up to ``DRIVER_CAP`` on the
+    index), so the query scans the shortest posting list and probes the others."""
+    if len(tids) < 2:
+        return tids
+    counts = {}
+    for tid in tids:
+        capped = select(table.term_id).where(table.term_id == tid).limit(DRIVER_CAP).subquery()
+        counts[tid] = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+    return sorted(tids, key=lambda t: counts[t])
 
 
 def match_filter(
     session: Session, flt: rules.PathFilter, settings: Settings, exclude: int
 ) -> HolderMatches:
-    """Members matching by profile, and holders of matching shared entries: one indexed query
-    each (the rarest term drives, the others are primary-key probes)."""
+    """Members matching by profile, and holders of matching shared entries. The shared side
+    reads only the covering index ``(term_id, holder_id, contact_id, flags)``: the rarest term's
+    posting list drives, the other terms are index probes, and the sharing rules are checked on
+    ``flags`` (kept current by triggers), never on ``contacts``."""
     by_field = rules.filter_terms(flt)
     terms = [t for ts in by_field.values() for t in ts]
     ids = _term_ids(session, terms)
     empty = np.zeros(0, dtype=np.int64)
     if ids is None:
         return HolderMatches(empty, empty)
-    tids = [ids[t] for t in terms]
+    unique = list(dict.fromkeys(ids[t] for t in terms))
     # Members
+    mtids = _rarest_first(session, MemberTerm, unique)
     m0 = aliased(MemberTerm)
-    mq = select(m0.member_id).join(Member, Member.id == m0.member_id)
-    for tid in tids[1:]:
+    mq = select(m0.member_id)
+    for tid in mtids[1:]:
         mx = aliased(MemberTerm)
         mq = mq.join(mx, and_(mx.member_id == m0.member_id, mx.term_id == tid))
-    mq = mq.where(m0.term_id == tids[0], Member.suspended_at.is_(None), m0.member_id != exclude)
+    mq = mq.join(Member, Member.id == m0.member_id).where(
+        m0.term_id == mtids[0], Member.suspended_at.is_(None), m0.member_id != exclude
+    )
     members = np.fromiter(session.scalars(mq), dtype=np.int64)
     # Holders of shared entries
+    ctids = _rarest_first(session, ContactTerm, unique)
     c0 = aliased(ContactTerm)
-    fields = list(by_field)
-    counted = func.sum(case((Contact.visibility == "counted", 1), else_=0))
-    cards = func.sum(case((_card_ok(fields), 1), else_=0))
-    cq = select(c0.holder_id).join(Contact, Contact.id == c0.contact_id)
-    for tid in tids[1:]:
+    need = rules.card_need(by_field)
+    counted = func.sum(c0.flags.op("&")(rules.FLAG_COUNTED))
+    cards = func.max(case((c0.flags.op("&")(need) == need, 1), else_=0))
+    cq = select(c0.holder_id)
+    for tid in ctids[1:]:
         cx = aliased(ContactTerm)
         cq = cq.join(
             cx,
             and_(cx.term_id == tid, cx.holder_id == c0.holder_id, cx.contact_id == c0.contact_id),
         )
     cq = (
-        cq.where(
-            c0.term_id == tids[0],
-            Contact.visibility.in_(("counted", "blind", "open")),
-            Contact.opted_out.is_(False),
-            c0.holder_id != exclude,
-        )
+        cq.where(c0.term_id == ctids[0], c0.flags > 0, c0.holder_id != exclude)
         .group_by(c0.holder_id)
-        .having(or_(counted >= settings.min_group_size, cards > 0))
+        .having(or_(counted >= settings.min_group_size, cards == 1))
     )
     holders = np.fromiter(session.scalars(cq), dtype=np.int64)
     return HolderMatches(members, holders)
@@ -300,50 +308,80 @@ def match_filter(
 
 @dataclass(frozen=True)
 class HolderShows:
-    cards: list[tuple[int, dict[str, object], str]]  # (contact id, card, public id)
+    cards: list[tuple[int, dict[str, object], str]]  # (contact id, card, public id): the first
+    card_count: int  # every matching card of the holder
     counted: int
 
 
-def _what_holder_shows(
-    session: Session, holder_id: int, flt: rules.PathFilter, settings: Settings
-) -> HolderShows:
-    """The matching cards (built by ``card_fields_for``) and counted total of one holder."""
+CARD_CANDIDATES = 20  # cards read from ``contacts`` per holder to find the first one to show
+
+
+def what_holders_show(
+    session: Session, holder_ids: Sequence[int], flt: rules.PathFilter, settings: Settings
+) -> dict[int, HolderShows]:
+    """For each holder: the first matching card (built by ``card_fields_for``), how many cards
+    match and the counted total — two queries for all holders together. The counts come from
+    the term index's flags (kept current by triggers in the same transaction as any sharing
+    change); only the first few card rows per holder are read from ``contacts``, and each is
+    checked again against the card rules before it is shown."""
+    empty = HolderShows([], 0, 0)
     by_field = rules.filter_terms(flt)
     terms = [t for ts in by_field.values() for t in ts]
-    ids = _term_ids(session, terms) or {}
-    tids = [ids[t] for t in terms if t in ids]
-    if len(tids) != len(terms):
-        return HolderShows([], 0)
+    ids = _term_ids(session, terms)
+    wanted = sorted(set(holder_ids))
+    if ids is None or not wanted:
+        return dict.fromkeys(wanted, empty)
+    tids = list(dict.fromkeys(ids[t] for t in terms))
+    need = rules.card_need(by_field)
     c0 = aliased(ContactTerm)
-    q = select(Contact).join(c0, c0.contact_id == Contact.id)
+    base = select(c0.holder_id, c0.contact_id, c0.flags)
     for tid in tids[1:]:
         cx = aliased(ContactTerm)
-        q = q.join(
-            cx, and_(cx.term_id == tid, cx.holder_id == holder_id, cx.contact_id == Contact.id)
+        base = base.join(
+            cx,
+            and_(cx.term_id == tid, cx.holder_id == c0.holder_id, cx.contact_id == c0.contact_id),
         )
-    q = (
-        q.where(
-            c0.term_id == tids[0],
-            c0.holder_id == holder_id,
-            Contact.visibility.in_(("counted", "blind", "open")),
-            Contact.opted_out.is_(False),
+    sub = base.where(c0.term_id == tids[0], c0.holder_id.in_(wanted), c0.flags > 0).subquery()
+    is_card = sub.c.flags.op("&")(need) == need
+    totals = {
+        int(h): (int(n_counted or 0), int(n_cards or 0))
+        for h, n_counted, n_cards in session.execute(
+            select(
+                sub.c.holder_id,
+                func.sum(sub.c.flags.op("&")(rules.FLAG_COUNTED)),
+                func.sum(case((is_card, 1), else_=0)),
+            ).group_by(sub.c.holder_id)
         )
-        .order_by(Contact.id)
-        .limit(500)
-    )
-    cards: list[tuple[int, dict[str, object], str]] = []
-    counted = 0
-    fields = {"skills" if f == "skills" else f for f in by_field}
-    for contact in session.scalars(q):
-        if contact.visibility == "counted":
-            counted += 1
-            continue
-        card = card_rules.card_fields_for(sharing.card_source(contact))
-        if card is not None and fields <= set(card):
-            cards.append((contact.id, card, contact.public_id))
-    if counted < settings.min_group_size:
-        counted = 0
-    return HolderShows(cards, counted)
+    }
+    first: dict[int, tuple[int, dict[str, object], str]] = {}
+    if any(n_cards for _, n_cards in totals.values()):
+        place = (
+            func.row_number().over(partition_by=sub.c.holder_id, order_by=sub.c.contact_id)
+        ).label("place")
+        ranked = select(sub.c.contact_id, place).where(is_card).subquery()
+        candidates = (
+            select(Contact)
+            .join(ranked, ranked.c.contact_id == Contact.id)
+            .where(ranked.c.place <= CARD_CANDIDATES)
+            .order_by(Contact.holder_id, Contact.id)
+        )
+        fields = set(by_field)
+        for contact in session.scalars(candidates):
+            if contact.holder_id in first:
+                continue
+            card = card_rules.card_fields_for(sharing.card_source(contact))
+            if card is not None and fields <= set(card):
+                first[contact.holder_id] = (contact.id, card, contact.public_id)
+    out = {}
+    for h in wanted:
+        n_counted, n_cards = totals.get(h, (0, 0))
+        shown = first.get(h)
+        out[h] = HolderShows(
+            [shown] if shown else [],
+            n_cards if shown else 0,
+            n_counted if n_counted >= settings.min_group_size else 0,
+        )
+    return out
 
 
 # --- paths --------------------------------------------------------------------------------------
@@ -352,6 +390,33 @@ def _what_holder_shows(
 def _names(session: Session, ids: Iterable[int]) -> dict[int, Member]:
     wanted = sorted(set(ids))
     return {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(wanted)))}
+
+
+def _with_tie_breaks(session: Session, found: list[Path], k: int) -> list[Path]:
+    """The best ``k`` of the engine's paths with standing and freshness breaking ties (see
+    ``rules.PathRank``). The engine was asked for ``rules.TIE_POOL`` × k paths, so a tie at
+    the k-th place is broken among those."""
+    if len(found) <= 1:
+        return found[:k]
+    connectors = {n for p in found for n in p.nodes[1:-1]}
+    standing = standing_queries.standing_of(session, connectors) if connectors else {}
+    ends = sorted({p.nodes[-1] for p in found})
+    fresh = {
+        int(m): t.timestamp()
+        for m, t in session.execute(
+            select(Member.id, Member.updated_at).where(Member.id.in_(ends))
+        ).tuples()
+    }
+    ranks = [
+        rules.PathRank(
+            score=p.score,
+            hops=p.hops,
+            connector_standing=sum(standing.get(n, 0.0) for n in p.nodes[1:-1]),
+            freshness=fresh.get(p.nodes[-1], 0.0),
+        )
+        for p in found
+    ]
+    return [found[i] for i in rules.rank_paths(ranks, k)]
 
 
 def _steps(path: Path, people: dict[int, Member], paused: set[int]) -> list[PathStepOut]:
@@ -379,13 +444,15 @@ def paths_to_member(
     if target.id == me.id:
         raise NotFound("That is you; look for someone else.")
     paused = set(paused_ids(session))
+    k = min(k, MAX_K)
     found = index.best_paths(
         me.id,
         target.id,
-        k=min(k, MAX_K),
+        k=k * rules.TIE_POOL,
         blocked=blocks_of(session, me.id),
         no_connect=sorted(paused),
     )
+    found = _with_tie_breaks(session, found, k)
     people = _names(session, [n for p in found for n in p.nodes])
     degree = degree_labels(index, me.id, [target.id])[0]
     out = []
@@ -409,20 +476,19 @@ def paths_to_member(
     return PathsOut(query=target.display_name, paths=out)
 
 
-def paths_to_filter(
-    session: Session,
-    index: GraphIndex,
-    me: Member,
-    flt: rules.PathFilter,
-    settings: Settings,
-    *,
-    k: int = 5,
-) -> PathsOut:
-    """The best paths to anyone matching ``flt`` within three hops: members whose profile
-    matches (the path ends at them), or holders of matching blind/open cards or of a large
-    enough counted group (the path ends at the holder, who knows the target)."""
-    k = min(k, MAX_K)
-    matches = match_filter(session, flt, settings, me.id)
+@dataclass(frozen=True)
+class FilterSearch:
+    """The graph step of a filter query: the best paths and what their ends are."""
+
+    found: list[Path]
+    members: set[int]  # ends that match by their own profile
+    paused: set[int]
+
+
+def search_filter_paths(
+    session: Session, index: GraphIndex, me: Member, matches: HolderMatches, *, k: int
+) -> FilterSearch:
+    """The best ``k`` paths from ``me`` to any matching member or holder (graph step)."""
     paused = set(paused_ids(session))
     # A holder introduces to someone in their book: a paused holder is a connector too.
     holders = matches.holders
@@ -430,19 +496,40 @@ def paths_to_filter(
         holders = holders[~np.isin(holders, np.fromiter(paused, np.int64))]
     ends = np.union1d(matches.members, holders)
     if ends.size == 0:
-        return PathsOut(query=rules.describe_filter(flt), paths=[])
-    member_set = set(matches.members.tolist())
+        return FilterSearch([], set(), paused)
     found = index.best_paths_to_holders(
-        me.id, ends, k=k, blocked=blocks_of(session, me.id), no_connect=sorted(paused)
+        me.id,
+        ends,
+        k=k * rules.TIE_POOL,
+        blocked=blocks_of(session, me.id),
+        no_connect=sorted(paused),
     )
+    found = _with_tie_breaks(session, found, k)
+    return FilterSearch(found, set(matches.members.tolist()), paused)
+
+
+def present_filter_paths(
+    session: Session,
+    index: GraphIndex,
+    me: Member,
+    flt: rules.PathFilter,
+    settings: Settings,
+    search: FilterSearch,
+) -> tuple[list[PathOut], list[tuple[int, int | None]]]:
+    """Names, degrees and, for holders, the card or group each path leads to (read from
+    ``contacts`` again, so a sharing change since the match is honoured); returns the paths
+    and the shared entries shown, which the caller records against the quota."""
+    found, paused = search.found, search.paused
     people = _names(session, [n for p in found for n in p.nodes])
     degrees = degree_labels(index, me.id, [p.nodes[-1] for p in found])
     out: list[PathOut] = []
     shown: list[tuple[int, int | None]] = []
+    holder_ends = [p.nodes[-1] for p in found if p.nodes[-1] not in search.members]
+    shows_of = what_holders_show(session, holder_ends, flt, settings)
     for p, degree in zip(found, degrees, strict=True):
         end = p.nodes[-1]
         steps = _steps(p, people, paused)
-        if end in member_set:
+        if end in search.members:
             target = PathTargetOut(
                 kind="member",
                 member=member_queries.summary_of(people[end]),
@@ -450,7 +537,7 @@ def paths_to_filter(
             )
             explanation = _explain(steps, None)
         else:
-            shows = _what_holder_shows(session, end, flt, settings)
+            shows = shows_of[end]
             if shows.cards:
                 contact_id, card, public_id = shows.cards[0]
                 shown.append((end, contact_id))
@@ -460,7 +547,7 @@ def paths_to_filter(
                     card=card,
                     card_id=public_id,
                     description=description,
-                    more_cards=len(shows.cards) - CARDS_PER_PATH,
+                    more_cards=shows.card_count - CARDS_PER_PATH,
                 )
             elif shows.counted:
                 shown.append((end, None))
@@ -482,6 +569,26 @@ def paths_to_filter(
                 explanation=explanation,
             )
         )
+    return out, shown
+
+
+def paths_to_filter(
+    session: Session,
+    index: GraphIndex,
+    me: Member,
+    flt: rules.PathFilter,
+    settings: Settings,
+    *,
+    k: int = 5,
+) -> PathsOut:
+    """The best paths to anyone matching ``flt`` within three hops: members whose profile
+    matches (the path ends at them), or holders of matching blind/open cards or of a large
+    enough counted group (the path ends at the holder, who knows the target). Four steps, each
+    timed on its own by ``bench/paths_db_bench.py``: match in the database, search the graph,
+    present (card details for the top k only), record the displays."""
+    matches = match_filter(session, flt, settings, me.id)
+    search = search_filter_paths(session, index, me, matches, k=min(k, MAX_K))
+    out, shown = present_filter_paths(session, index, me, flt, settings, search)
     sharing.record_displays(session, me, shown, "path", settings)
     return PathsOut(query=rules.describe_filter(flt), paths=out)
 

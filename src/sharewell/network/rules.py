@@ -297,3 +297,60 @@ def describe_filter(flt: PathFilter) -> str:
     if flt.topic:
         text += f" ({flt.topic})"
     return text
+
+
+# Sharing flags of a term row (``network_contact_terms.flags``), derived by database triggers
+# from the contact (migration ``0014_paths``); ``contact_flags`` is the same rule in Python.
+FLAG_COUNTED = 1  # a counted entry: adds to "knows N people …"
+FLAG_CARD = 2  # a blind or open card
+FLAG_SHOWS = {"title": 4, "company": 8, "city": 16, "skills": 32}  # fields the card shows
+OPEN_CARD_SHOWS = ("title", "company")  # an open card always shows these
+
+
+def contact_flags(visibility: str, opted_out: bool, card_fields: Iterable[str]) -> int:
+    """What a shared entry may count for when a filter is matched."""
+    if opted_out:
+        return 0
+    if visibility == "counted":
+        return FLAG_COUNTED
+    if visibility not in ("blind", "open"):
+        return 0
+    shown = set(card_fields)
+    if visibility == "open":
+        shown.update(OPEN_CARD_SHOWS)
+    return FLAG_CARD + sum(bit for field, bit in FLAG_SHOWS.items() if field in shown)
+
+
+def card_need(fields: Iterable[str]) -> int:
+    """The flag bits a card must carry to match a filter on ``fields``."""
+    return FLAG_CARD + sum(FLAG_SHOWS[f] for f in set(fields))
+
+
+TIE_POOL = 3  # the engine returns this many times k paths; ties are broken among them
+
+
+@dataclass(frozen=True)
+class PathRank:
+    """What orders paths: strength first, then fewer hops (the engine's order), then — only
+    between paths equal on both — the standing of the connectors (their sum: well-regarded
+    connectors first) and the freshness of the end (the most recently updated profile first)."""
+
+    score: float
+    hops: int
+    connector_standing: float
+    freshness: float  # a timestamp, larger is fresher
+
+
+def rank_paths(ranks: Sequence[PathRank], k: int) -> list[int]:
+    """Indices of the ``k`` best paths; Python's sort is stable, so the engine's own order
+    (meeting node, then holder id) settles whatever is still equal."""
+    order = sorted(
+        range(len(ranks)),
+        key=lambda i: (
+            -round(ranks[i].score, 9),  # equal products computed in another order
+            ranks[i].hops,
+            -ranks[i].connector_standing,
+            -ranks[i].freshness,
+        ),
+    )
+    return order[:k]

@@ -8,9 +8,10 @@ reader that has applied ``seq`` N has seen every change before it. Services neve
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select, text
+from sqlalchemy import and_, delete, func, or_, select, text
+from sqlalchemy.engine import Connection as DBConnection
 from sqlalchemy.orm import Session
 
 from sharewell.config import Settings
@@ -29,8 +30,9 @@ def _pair(x: int, y: int) -> tuple[int, int]:
     return (x, y) if x < y else (y, x)
 
 
-def next_seq(session: Session) -> int:
-    """The next change-log sequence number; locks the counter row until commit."""
+def next_seq(session: Session | DBConnection) -> int:
+    """The next change-log sequence number; locks the counter row until commit (a
+    connection is accepted for flush hooks, which must not use the session)."""
     seq = session.execute(
         text("UPDATE graph_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq")
     ).scalar_one()
@@ -235,3 +237,15 @@ def set_paused(session: Session, me: Member, paused: bool) -> bool:
         session.flush()
         log_change(session, ChangeKind.RESUME, me.id)
     return paused
+
+
+def prune_changes(session: Session, before: datetime) -> int:
+    """Delete change-log rows written before ``before``, always keeping the newest row (a
+    process that has seen it can tell "nothing new" from "pruned past me"). Idempotent."""
+    newest = session.scalar(select(func.max(GraphChange.seq)))
+    if newest is None:
+        return 0
+    result = session.execute(
+        delete(GraphChange).where(GraphChange.at < before, GraphChange.seq < newest)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

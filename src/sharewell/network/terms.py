@@ -5,9 +5,11 @@ An ORM ``after_flush`` hook (registered when this module is imported, which
 whose title, company, city or skills changed and of every member whose headline, location or
 topics changed, so edits and profile updates need no extra call. Writers that use bulk
 ``INSERT``/``UPDATE`` statements (the contact importer) call :func:`refresh_contact_terms`.
-Visibility is *not* part of a term: it is read from ``contacts`` when a filter is matched, so
-sharing changes (also bulk ``UPDATE``s) never leave a stale term behind. Bulk loaders that
-bypass the ORM (the demo) write terms themselves;
+What a contact term may count for (``flags``: counted, card, fields the card shows) is not
+written here: database triggers (migration ``0014_paths``) derive it from ``contacts`` when a
+term row is inserted and whenever a contact's sharing changes, so sharing changes (also bulk
+``UPDATE``s) never leave a stale flag behind and matching never reads ``contacts``. Bulk
+loaders that bypass the ORM (the demo) write terms themselves;
 ``sharewell network rebuild --terms`` recomputes them all.
 """
 

@@ -29,7 +29,7 @@ def _start(url: str, data_dir: Path, migrate: bool) -> tuple[subprocess.Popen[st
         args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a first start migrates; slow on a loaded machine
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:

@@ -206,3 +206,24 @@ def test_snapshot_roundtrip_is_memory_mapped(tmp_path: pathlib.Path) -> None:
     changed.save(target)  # replaces the snapshot atomically under the old readers
     assert GraphIndex.load(target, mmap=False).strength(3, 299) == 0
     assert loaded.strength(3, 299) == 5, "the old map still reads the old snapshot"
+
+
+def test_suspended_members_are_neither_connectors_nor_ends(tmp_path: pathlib.Path) -> None:
+    # 0 – 1 – 2, and 0 – 3 – 2 (weaker): suspending 1 reroutes through 3; restoring brings 1 back.
+    index = _index(4, [(0, 1, 5), (1, 2, 5), (0, 3, 2), (3, 2, 2)])
+    assert [p.nodes for p in index.best_paths(0, 2, k=1)] == [(0, 1, 2)]
+    gone = index.apply_changes([EdgeChange(1, ChangeKind.SUSPEND, 1)])
+    assert gone.is_gone(1) and not index.is_gone(1)
+    assert [p.nodes for p in gone.best_paths(0, 2, k=2)] == [(0, 3, 2)]
+    assert gone.best_paths_to_holders(0, [1], k=1) == []
+    assert gone.degrees_of(0, np.array([1]))[0] == -1
+    # The state survives compaction and a snapshot (which memory-maps it back).
+    loaded = GraphIndex.load(gone.compact().save(tmp_path / "graph"))
+    assert loaded.is_gone(1)
+    assert [p.nodes for p in loaded.best_paths(0, 2, k=2)] == [(0, 3, 2)]
+    back = loaded.apply_changes([EdgeChange(2, ChangeKind.RESTORE, 1)])
+    assert not back.is_gone(1)
+    assert [p.nodes for p in back.best_paths(0, 2, k=1)] == [(0, 1, 2)]
+    # Built from the tables with suspended members: the same as learning it from the log.
+    built = _index(4, [(0, 1, 5), (1, 2, 5), (0, 3, 2), (3, 2, 2)], gone=[1])
+    assert [p.nodes for p in built.best_paths(0, 2, k=2)] == [(0, 3, 2)]

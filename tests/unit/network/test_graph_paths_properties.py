@@ -168,6 +168,18 @@ def test_holder_paths_are_the_best_per_holder(case: Case) -> None:
             case.source, sorted(case.holders), case.k, case.max_hops, direction=direction, **kw
         )
         assert again == got, "deterministic, and both meeting directions agree"
+    # Best-first expansion one prefix at a time stops as early as it can: same answer.
+    for first_chunk in (1, 2):
+        again = index.best_paths_to_holders(
+            case.source,
+            sorted(case.holders),
+            case.k,
+            case.max_hops,
+            direction="forward",
+            first_chunk=first_chunk,
+            **kw,
+        )
+        assert again == got, "stopping early never changes the answer"
 
 
 @settings(max_examples=400, deadline=None)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from sharewell.contacts import sharing_rules as card_rules
 from sharewell.network import rules
 from sharewell.network.rules import ConnectionOrigin, Step
 
@@ -81,3 +84,51 @@ def test_card_and_aggregate_wording_uses_only_shared_fields() -> None:
         rules.describe_aggregate(0)
     with pytest.raises(ValueError):
         rules.explain_path([])
+
+
+@given(
+    visibility=st.sampled_from(["private", "counted", "blind", "open"]),
+    opted_out=st.booleans(),
+    fields=st.lists(st.sampled_from(card_rules.CARD_FIELDS), unique=True),
+)
+def test_term_flags_say_exactly_what_the_card_shows(
+    visibility: str, opted_out: bool, fields: list[str]
+) -> None:
+    """The flags a filter is matched on agree with the card a viewer would be shown."""
+    source = card_rules.CardSource(
+        public_id="c1",
+        visibility=visibility,
+        card_fields=tuple(fields),
+        name="Priya",
+        title="Staff Data Engineer",
+        company="Acme",
+        industry="Software",
+        city="Berlin",
+        region="Europe",
+        skills=("python",),
+        how_known="work",
+        linkedin_url="",
+        opted_out=opted_out,
+    )
+    card = card_rules.card_fields_for(source)
+    flags = rules.contact_flags(visibility, opted_out, fields)
+    assert bool(flags & rules.FLAG_CARD) == (card is not None)
+    assert bool(flags & rules.FLAG_COUNTED) == (visibility == "counted" and not opted_out)
+    for field, bit in rules.FLAG_SHOWS.items():
+        assert bool(flags & bit) == (card is not None and field in card)
+    for used in (["title"], ["company", "city"], ["skills", "title", "company"]):
+        need = rules.card_need(used)
+        assert (flags & need == need) == (card is not None and set(used) <= set(card))
+
+
+def test_standing_and_freshness_only_break_ties() -> None:
+    ranks = [
+        rules.PathRank(score=0.48, hops=2, connector_standing=0.0, freshness=5.0),
+        rules.PathRank(score=0.48, hops=2, connector_standing=0.3, freshness=1.0),
+        rules.PathRank(score=0.48, hops=1, connector_standing=0.0, freshness=0.0),
+        rules.PathRank(score=0.8 * 0.6, hops=2, connector_standing=0.3, freshness=9.0),
+        rules.PathRank(score=0.9, hops=3, connector_standing=0.0, freshness=0.0),
+    ]
+    # strength first, then fewer hops, then standing, then freshness
+    assert rules.rank_paths(ranks, 5) == [4, 2, 3, 1, 0]
+    assert rules.rank_paths(ranks, 2) == [4, 2]

@@ -4,14 +4,13 @@ written with the driver's bulk path (PostgreSQL ``COPY``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy.orm import Session
 
 from sharewell.members import rules as member_rules
 from sharewell.network import rules
-from sharewell.network.models import Connection, ContactTerm, MemberTerm
+from sharewell.network.models import Connection, MemberTerm
 from sharewell.network.terms import term_ids
 
 from . import vocabulary as v
@@ -40,36 +39,6 @@ def phase_member_terms(ctx: DemoContext) -> None:
         MemberTerm,
         ("term_id", "member_id"),
         ((ids[t], mid) for mid, ts in per_member for t in ts),
-    )
-
-
-def write_demo_contact_terms(
-    session: Session,
-    contacts: list[dict[str, Any]],
-    cache: dict[tuple[str, str, str, tuple[str, ...]], list[int]],
-) -> None:
-    """Terms of a chunk of bulk-inserted contacts; the demo's small vocabulary makes the
-    per-combination cache hit almost always."""
-    missing: dict[tuple[str, str, str, tuple[str, ...]], list[str]] = {}
-    for c in contacts:
-        key = (c["title"], c["company"], c["city"], tuple(c["skills"]))
-        if key not in cache and key not in missing:
-            missing[key] = rules.contact_terms(*key[:3], key[3])
-    if missing:
-        ids = term_ids(
-            session.connection(), (t for ts in missing.values() for t in ts), create=True
-        )
-        for key, ts in missing.items():
-            cache[key] = [ids[t] for t in ts]
-    bulk_insert(
-        session,
-        ContactTerm,
-        ("term_id", "holder_id", "contact_id"),
-        (
-            (tid, c["holder_id"], c["id"])
-            for c in contacts
-            for tid in cache[(c["title"], c["company"], c["city"], tuple(c["skills"]))]
-        ),
     )
 
 

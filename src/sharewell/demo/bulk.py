@@ -170,8 +170,8 @@ def deferred_indexes(session: Session, *tables: Any) -> Iterator[None]:
     conn = session.connection()
     names = [getattr(t, "__table__", t).name for t in tables]
     if conn.dialect.name == "sqlite":
-        found = [
-            row
+        found: list[tuple[str, str]] = [
+            (str(row[0]), str(row[1]))
             for name in names
             for row in conn.execute(
                 text(
@@ -182,17 +182,20 @@ def deferred_indexes(session: Session, *tables: Any) -> Iterator[None]:
             )
         ]
     else:
-        found = conn.execute(
-            text(
-                "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
-                "JOIN pg_class c ON c.oid = x.indexrelid "
-                "JOIN pg_class t ON t.oid = x.indrelid "
-                "JOIN pg_namespace ns ON ns.oid = t.relnamespace "
-                "WHERE ns.nspname = current_schema() AND t.relname = ANY(:names) "
-                "AND NOT x.indisunique AND NOT x.indisprimary"
-            ),
-            {"names": names},
-        ).all()
+        found = [
+            (str(a), str(b))
+            for a, b in conn.execute(
+                text(
+                    "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                    "JOIN pg_class c ON c.oid = x.indexrelid "
+                    "JOIN pg_class t ON t.oid = x.indrelid "
+                    "JOIN pg_namespace ns ON ns.oid = t.relnamespace "
+                    "WHERE ns.nspname = current_schema() AND t.relname = ANY(:names) "
+                    "AND NOT x.indisunique AND NOT x.indisprimary"
+                ),
+                {"names": names},
+            )
+        ]
     for name, _ in found:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')  # names from the catalogue
     yield

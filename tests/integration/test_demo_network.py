@@ -19,6 +19,7 @@ from sharewell.intros.rules import State
 from sharewell.ledger.models import LedgerTransaction
 from sharewell.members.models import Member
 from sharewell.network.models import Connection, ContactTerm
+from sharewell.search import queries as search_queries
 from sharewell.standing.models import StandingScore
 
 
@@ -26,7 +27,10 @@ def _indexes(db: Session) -> set[tuple[str, str]]:
     conn = db.connection()
     if conn.dialect.name == "sqlite":
         rows = conn.execute(
-            text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+            text(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type IN ('index', 'trigger') AND sql IS NOT NULL"
+            )
         )
     else:
         rows = conn.execute(
@@ -40,7 +44,8 @@ def demo(db: Session, settings: Settings) -> dict[str, int]:
     before = _indexes(db)
     summary = generate(db, DemoOptions(members=300, seed=5), settings=settings)
     db.flush()
-    # Secondary indexes are dropped for the load and rebuilt after: exactly the same set.
+    # Secondary indexes (and SQLite's FTS triggers) are dropped for the load and rebuilt
+    # after: exactly the same set.
     assert _indexes(db) == before
     return summary.counts
 
@@ -86,3 +91,16 @@ def test_demo_has_every_area_in_every_state(db: Session, demo: dict[str, int]) -
     assert db.scalar(select(func.count(func.distinct(LedgerTransaction.kind)))) >= 4
     assert db.scalar(select(func.count(StandingScore.member_id))) > 0
     assert db.scalar(select(func.count(Member.id)).where(Member.is_demo.is_(True))) == 300
+
+
+def test_demo_network_is_searchable(db: Session, demo: dict[str, int], settings: Settings) -> None:
+    # The full-text index is built once after the load: a member is found by name.
+    sam = db.scalar(select(Member).where(Member.handle == "sam-demo"))
+    assert sam is not None
+    other = db.scalar(select(Member).where(Member.is_demo.is_(True), Member.id != sam.id))
+    assert other is not None
+    found = search_queries.search(
+        db, sam, search_queries.SearchParams(q=other.display_name, kinds=("member",),
+        semantic=False), settings, None, standing=None, record=False,
+    )  # fmt: skip
+    assert other.handle in {hit.member.handle for hit in found.items if hit.member}

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sharewell.demo.generator import DemoContext
 
 BATCH = 5000
+AWARDS = 120
 
 
 def _bulk(session: Session, table: type, rows: list[dict[str, object]]) -> None:
@@ -101,10 +102,11 @@ def phase_ledger(ctx: DemoContext) -> None:
             })  # fmt: skip
     _bulk(session, TallyEntry, tally)
 
-    # 3. awards through the service (caps and rules apply), for the first members
+    # 3. awards through the service (caps and rules apply), for the first members; each is a
+    # few round trips, so they are kept to the number a demo visitor can look at
     members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids[:400])))}
     awards = 0
-    for j, member_id in enumerate(ids[: min(n, 300)]):
+    for j, member_id in enumerate(ids[: min(n, AWARDS)]):
         kind = give_kinds[j % len(give_kinds)]
         tx = service.award_give(
             session, members[member_id], kind, key=f"demo:award:{member_id}",

@@ -4,6 +4,7 @@ written with the driver's bulk path (PostgreSQL ``COPY``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,7 +15,7 @@ from sharewell.network.models import Connection, MemberTerm
 from sharewell.network.terms import term_ids
 
 from . import vocabulary as v
-from .bulk import bulk_insert
+from .bulk import bulk_insert, deferred_indexes
 
 if TYPE_CHECKING:
     from sharewell.demo.generator import DemoContext
@@ -104,6 +105,17 @@ def phase_connections(ctx: DemoContext) -> None:
         (int(x), int(y), "accepted", int(x), "manual_request", "", None, None, int(s), now, now)
         for x, y, s in zip(ids[a].tolist(), ids[b].tolist(), strength.tolist(), strict=True)
     )
+    with deferred_indexes(ctx.session, Connection):
+        _insert_connections(ctx, rows)
+    deg = np.bincount(np.concatenate([a, b]), minlength=len(members))
+    ctx.counts.update(
+        connections=int(a.size),
+        connections_max_degree=int(deg.max()),
+        connections_median_degree=int(np.median(deg)),
+    )
+
+
+def _insert_connections(ctx: DemoContext, rows: Iterable[Sequence[object]]) -> None:
     bulk_insert(
         ctx.session,
         Connection,
@@ -121,10 +133,4 @@ def phase_connections(ctx: DemoContext) -> None:
             "responded_at",
         ),
         rows,
-    )
-    deg = np.bincount(np.concatenate([a, b]), minlength=len(members))
-    ctx.counts.update(
-        connections=int(a.size),
-        connections_max_degree=int(deg.max()),
-        connections_median_degree=int(np.median(deg)),
     )

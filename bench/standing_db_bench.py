@@ -83,7 +83,7 @@ def main() -> None:
         "scored": run.scored,
         "topics": run.topics,
         "rows_written": rows,
-        "demo_generation_s": round(demo_seconds, 1),
+        "demo_generation_s": None if args.reuse else round(demo_seconds, 1),
         "demo_counts": counts,
         "reused_network": args.reuse,
         "recompute_s": [round(r["total_s"], 2) for r in runs],

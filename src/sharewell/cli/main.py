@@ -139,6 +139,8 @@ def _phase_bar() -> Iterator[Callable[[str], None]]:
 
         def step(name: str) -> None:
             bar.update(task, completed=names.index(name), description=name)
+            if not console.is_terminal:  # a log file gets one line per phase as it starts
+                console.print(f"  {datetime.now():%H:%M:%S} {name}…")
 
         yield step
         bar.update(task, completed=len(names), description="done")

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from sharewell.demo.generator import DemoContext
 
 BATCH = 5000
-AWARDS = 120
+AWARDS = 80  # awards and pledges go through the services: a few round trips each
+PLEDGES = 36  # six per state
 
 
 def _bulk(session: Session, table: type, rows: list[dict[str, object]]) -> None:
@@ -124,7 +125,7 @@ def phase_ledger(ctx: DemoContext) -> None:
         rules.ESCROWED, rules.SPLIT_PENDING, rules.PAID, rules.FELL_OFF, rules.REFUNDED,
         rules.THANKED,
     ]  # fmt: skip
-    total = min(60, max(len(states), n // 30))
+    total = min(PLEDGES, max(len(states), n // 30))
     for j in range(total):
         target_state = states[j % len(states)]
         pledger_id = pool[0] if j % 4 == 0 else int(rng.choice(pool))

@@ -227,7 +227,7 @@ def figures(data: Any, path: str = "") -> list[dict[str, Any]]:
         if not any(isinstance(v, dict | list) for v in data.values()):
             # A one-shot measurement (a full recompute, a build): each timing is its own row.
             for key, value in data.items():
-                if key.endswith(("_seconds", "_s")) and isinstance(value, int | float):
+                if key.endswith(("_seconds", "_s", "_ms")) and isinstance(value, int | float):
                     out.append({
                         "figure": f"{path.strip('.')}.{key}", "n": 1,
                         "p50_ms": round(_ms(key, value), 1), "p99_ms": None,
@@ -410,7 +410,8 @@ def main() -> None:
                 if (args.only and name not in args.only) or name in args.skip:
                     continue
                 outcomes.append(run_one(name, backend, cmd, args.timeout))
-    text = write_summary(args.scale, started, outcomes, networks)
+    scale = "none run (--summary-only)" if args.summary_only else args.scale
+    text = write_summary(scale, started, outcomes, networks)
     (HERE / "README.md").write_text(readme(text))
     print(text)
     print(f"wrote {RESULTS / 'summary.md'}, {RESULTS / 'summary.json'} and {HERE / 'README.md'}")

@@ -250,7 +250,7 @@ def _record(delays: dict[str, float], limiter: str) -> None:
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "setup": "PostgreSQL; server a with --workers 2, server b with 1; polled every 50 ms",
         "rate_limits": limiter,
-        "delays_ms": {k: round(v * 1000, 1) for k, v in delays.items()},
+        "delays": {f"{k}_ms": round(v * 1000, 1) for k, v in delays.items()},
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "propagation.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -263,7 +263,7 @@ def _record(delays: dict[str, float], limiter: str) -> None:
         "",
         "| change made through one server | seen through the other after (ms) |",
         "|---|---:|",
-        *(f"| {k} | {v} |" for k, v in result["delays_ms"].items()),  # type: ignore[attr-defined]
+        *(f"| {k[:-3]} | {v} |" for k, v in result["delays"].items()),  # type: ignore[attr-defined]
         "",
     ]
     (RESULTS / "propagation.md").write_text("\n".join(lines))

@@ -98,6 +98,9 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,  # our middleware logs one line per request, without query strings
         proxy_headers=True,
+        # Uvicorn's default of 5 s replaces a worker that is still importing the app or
+        # building its graph index on a busy machine, over and over.
+        timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
     )
 
 

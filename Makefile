@@ -9,6 +9,7 @@ PYTEST_ARGS ?=
 
 .PHONY: run install test check lint typecheck bench clean
 SCALE ?= 2k
+BENCH_ARGS ?=
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +36,7 @@ lint: check
 
 ## Run every benchmark at SCALE (2k, 10k or 100k) and write bench/README.md.
 bench: install
-	$(VENV)/bin/python bench/run_all.py --scale $(SCALE)
+	$(VENV)/bin/python bench/run_all.py --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 and the hooks that keep derived tables current (``network.terms``, ``privacy.notices``).
 Each new area adds its ``models`` module here; every session factory imports this module."""
 
+from sharewell import ratelimit as ratelimit_models
 from sharewell.accounts import models as accounts_models
 from sharewell.contacts import models as contacts_models
 from sharewell.insights import models as insights_models
@@ -33,6 +34,7 @@ __all__ = [
     "network_terms",
     "privacy_models",
     "privacy_notices",
+    "ratelimit_models",
     "search_indexing",
     "search_models",
     "standing_models",

@@ -182,7 +182,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    app.state.limiter = limiter_for(settings)
+    app.state.limiter = limiter_for(settings, engine)
     from sharewell.search import semantic
 
     semantic.configure(settings.search_semantic, settings.search_semantic_model)

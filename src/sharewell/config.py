@@ -162,6 +162,12 @@ class Settings(BaseSettings):
     jobs_poll_seconds: float = Field(
         10.0, gt=0, description="How often the scheduler looks for due jobs."
     )
+    worker_healthcheck_seconds: int = Field(
+        60,
+        ge=1,
+        description="With `serve --workers N`: how long a worker may take to answer the "
+        "supervisor's ping (start-up included) before it is replaced.",
+    )
 
     # --- rate limits -----------------------------------------------------------------------
     redis_url: str | None = Field(

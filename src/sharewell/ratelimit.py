@@ -5,13 +5,16 @@
 once more than ``limit`` events fall in the current window. Keys are plain strings; by
 convention ``"<area>:<action>:<what>:<value>"``, e.g. ``"accounts:signin:ip:203.0.113.9"``.
 
-Two backends behind one interface:
+Three backends behind one interface:
 
 * :class:`RedisLimiter` when ``SHAREWELL_REDIS_URL`` is set: ``INCR`` + ``EXPIRE`` in one
   pipeline, so every worker process (and machine) shares the same counts. If Redis cannot be
   reached the limiter lets requests through and logs a warning (fail open).
-* :class:`MemoryLimiter` otherwise: a dict guarded by a lock, right for the embedded mode's one
-  process (each process counts on its own if several run without Redis).
+* :class:`DatabaseLimiter` on PostgreSQL without Redis: one upsert per hit into
+  ``rate_limit_counters``, in its own short transaction (a refused request rolls its own work
+  back, never the count), so every worker and machine on that database shares the counts.
+* :class:`MemoryLimiter` otherwise (SQLite, the embedded mode's one process): a dict guarded by
+  a lock. A separate SQLite transaction per hit would wait for the request's own write lock.
 
 ``SHAREWELL_RATE_LIMITS=false`` swaps in :class:`NoLimiter`, for benchmarks and load tests.
 Values in keys are hashed, so addresses never land in Redis in clear text.
@@ -27,7 +30,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy import Engine, Integer, String, delete, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
 from sharewell.config import Settings
+from sharewell.db import Base
 from sharewell.errors import RateLimited
 
 log = logging.getLogger("sharewell.ratelimit")
@@ -155,9 +163,69 @@ class RedisLimiter:
             self._redis.delete(name)
 
 
-def limiter_for(settings: Settings) -> Limiter:
+class RateLimitCounter(Base):
+    """One fixed window's count for one key (``<key>:<window>:<start>``); swept once expired."""
+
+    __tablename__ = "rate_limit_counters"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[int] = mapped_column(Integer, index=True)  # epoch seconds
+
+
+_UPSERT = text(
+    "INSERT INTO rate_limit_counters (name, count, expires_at) VALUES (:name, 1, :expires) "
+    "ON CONFLICT (name) DO UPDATE SET count = rate_limit_counters.count + 1 RETURNING count"
+)
+
+
+class DatabaseLimiter:
+    """Fixed windows in the shared database (PostgreSQL): every worker sees the same counts."""
+
+    SWEEP_EVERY = 1000  # hits between deletions of expired windows (per process)
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._hits = 0
+
+    def hit(self, key: str, limit: int, window: int) -> None:
+        now = time.time()
+        start = int(now // window) * window
+        try:
+            with self._engine.begin() as conn:
+                count = conn.execute(
+                    _UPSERT, {"name": f"{key}:{window}:{start}"[:200], "expires": start + window}
+                ).scalar_one()
+                self._hits += 1
+                if self._hits % self.SWEEP_EVERY == 0:
+                    conn.execute(
+                        delete(RateLimitCounter).where(RateLimitCounter.expires_at < int(now))
+                    )
+        except SQLAlchemyError:
+            # As with Redis: a limiter outage must not lock everyone out; the request's own
+            # database work will fail anyway if the database is really away.
+            log.warning("rate limiter: database unreachable, not limiting %s", key.split(":")[0])
+            return
+        if int(count) > limit:
+            raise RateLimited(
+                _message(retry := max(1, int(start + window - now))), retry_after=retry
+            )
+
+    def reset(self, key: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                delete(RateLimitCounter).where(
+                    RateLimitCounter.name.startswith(f"{key}:", autoescape=True)
+                )
+            )
+
+
+def limiter_for(settings: Settings, engine: Engine | None = None) -> Limiter:
+    """Redis when configured; else the database when it is shared (PostgreSQL); else memory."""
     if not settings.rate_limits:
         return NoLimiter()
     if settings.redis_url:
         return RedisLimiter(settings.redis_url)
+    if engine is not None and engine.dialect.name == "postgresql":
+        return DatabaseLimiter(engine)
     return MemoryLimiter()

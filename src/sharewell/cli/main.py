@@ -6,6 +6,8 @@ Each command is one transaction: it commits when it finishes and changes nothing
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -96,6 +98,9 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,  # our middleware logs one line per request, without query strings
         proxy_headers=True,
+        # Uvicorn's default of 5 s replaces a worker that is still importing the app or
+        # building its graph index on a busy machine, over and over.
+        timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
     )
 
 
@@ -109,8 +114,39 @@ def _demo_if_empty(engine: object, members: int) -> None:
             return
         settings = get_settings()
         console.print(f"Empty database: generating a demo network of {members} members…")
-        summary = generate(session, DemoOptions(members=members, seed=42), settings=settings)
+        with _phase_bar() as step:
+            summary = generate(
+                session, DemoOptions(members=members, seed=42), settings=settings, progress=step
+            )
     console.print(summary.describe(settings.demo_password))
+    console.print(summary.phase_table())
+
+
+@contextmanager
+def _phase_bar() -> Iterator[Callable[[str], None]]:
+    """A progress bar over the demo's phases (the callback names the phase starting)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from sharewell.demo.generator import PHASES
+
+    names = [name for name, _ in PHASES]
+    with Progress(
+        "[progress.description]{task.description:<18}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("demo", total=len(names))
+
+        def step(name: str) -> None:
+            bar.update(task, completed=names.index(name), description=name)
+            if not console.is_terminal:  # a log file gets one line per phase as it starts
+                console.print(f"  {datetime.now():%H:%M:%S} {name}…")
+
+        yield step
+        bar.update(task, completed=len(names), description="done")
 
 
 @db_app.command("upgrade")
@@ -325,12 +361,12 @@ def demo(
                 connections_per_member=connections_per_member,
                 contacts_per_member=contacts_per_member,
             )
-            summary = generate(
-                session, options, settings=settings, progress=lambda p: console.print(f"  {p}…")
-            )
+            with _phase_bar() as step:
+                summary = generate(session, options, settings=settings, progress=step)
     except SharewellError as exc:
         raise _fail(exc.detail) from None
     console.print(summary.describe(settings.demo_password))
+    console.print(summary.phase_table())
 
 
 def _factory() -> sessionmaker[Session]:

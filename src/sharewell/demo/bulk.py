@@ -8,11 +8,15 @@ as the ORM would store them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from itertools import islice
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice, repeat
 from typing import Any
 
-from sqlalchemy import Table
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
 BATCH = 50_000
@@ -28,8 +32,7 @@ def bulk_insert(
 ) -> int:
     """Insert ``rows`` (tuples in ``columns`` order) into ``table`` (a model or a Table)."""
     tbl: Table = getattr(table, "__table__", table)
-    conn = session.connection()
-    dialect = conn.dialect
+    dialect = session.connection().dialect
     procs: list[Callable[[Any], Any] | None] = [
         tbl.c[c].type._cached_bind_processor(dialect) for c in columns
     ]
@@ -43,20 +46,80 @@ def bulk_insert(
             out[i] = p(out[i])
         return out
 
+    return _write(session, tbl, columns, (convert(r) for r in rows), batch=batch)
+
+
+@dataclass(frozen=True)
+class Same:
+    """A column with one value on every row (converted once)."""
+
+    value: object
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A column drawn from a few distinct ``values`` by integer ``codes``: each value is
+    converted once (JSON encoded, dates formatted) and the column is gathered in numpy."""
+
+    codes: npt.NDArray[np.int64]
+    values: Sequence[object]
+
+
+def bulk_insert_columns(
+    session: Session, table: Any, n: int, data: Mapping[str, object], *, batch: int = BATCH
+) -> int:
+    """Insert ``n`` rows given column by column: a sequence (list or numpy array) of values,
+    :class:`Same` or :class:`Coded`. Converting per column instead of per cell keeps a load of
+    millions of rows out of the Python interpreter's slow path."""
+    tbl: Table = getattr(table, "__table__", table)
+    dialect = session.connection().dialect
+    columns = list(data)
+    out: list[Iterable[object]] = []
+    for name in columns:
+        proc = tbl.c[name].type._cached_bind_processor(dialect)
+        value = data[name]
+
+        def conv(x: object, proc: Callable[[Any], Any] | None = proc) -> object:
+            return proc(x) if proc is not None else x
+
+        if isinstance(value, Same):
+            out.append(repeat(conv(value.value), n))
+        elif isinstance(value, Coded):
+            table_of = np.empty(len(value.values), dtype=object)
+            table_of[:] = [conv(x) for x in value.values]
+            out.append(table_of[value.codes].tolist())
+        else:
+            seq: Any = value
+            items = seq.tolist() if isinstance(seq, np.ndarray) else list(seq)
+            out.append(items if proc is None else [proc(x) for x in items])
+    # strict=False: Same columns are endless repeat()s, the other columns set the length.
+    return _write(session, tbl, columns, zip(*out, strict=False), batch=batch)
+
+
+def _write(
+    session: Session,
+    tbl: Table,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    batch: int,
+) -> int:
+    """Rows already in the driver's form: COPY on PostgreSQL, executemany on SQLite."""
+    conn = session.connection()
     raw: Any = conn.connection.driver_connection
     cols = ", ".join(columns)
     count = 0
-    if dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         with raw.cursor() as cur, cur.copy(f"COPY {tbl.name} ({cols}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(convert(row))
+                copy.write_row(row)
                 count += 1
         return count
     sql = f"INSERT INTO {tbl.name} ({cols}) VALUES ({', '.join('?' for _ in columns)})"  # noqa: S608 - names from our metadata
     cur = raw.cursor()
     it = iter(rows)
     while True:
-        chunk = [convert(r) for r in islice(it, batch)]
+        chunk = list(islice(it, batch))
         if not chunk:
             break
         cur.executemany(sql, chunk)
@@ -71,3 +134,70 @@ def insert_dicts(session: Session, table: Any, rows: list[dict[str, object]]) ->
         return 0
     columns = list(rows[0])
     return bulk_insert(session, table, columns, ([r[c] for c in columns] for r in rows))
+
+
+# SQLite's default page cache is 2 MB: a bulk load into tables with several indexes then reads
+# the same B-tree pages back from the OS over and over. 256 MB (negative = KiB) for the load.
+SQLITE_BULK_CACHE_KIB = 262_144
+
+
+@contextmanager
+def bulk_load_settings(session: Session) -> Iterator[None]:
+    """Session settings for a large load inside one transaction, restored afterwards."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
+        return
+    # PostgreSQL: index rebuilds (see deferred_indexes) sort in maintenance_work_mem; LOCAL
+    # ends with the transaction.
+    conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    yield
+
+
+@contextmanager
+def deferred_indexes(session: Session, *tables: Any) -> Iterator[None]:
+    """Drop the secondary indexes of ``tables`` for a bulk load and rebuild them afterwards:
+    building an index once from sorted data is several times cheaper than updating it row by
+    row. Only plain indexes are deferred: primary keys and UNIQUE constraints keep checking every
+    row. The definitions come from the database itself, so indexes made by migrations (partial,
+    expression) come back exactly as they were. DDL is transactional on both backends: an error
+    rolls the drop back with the load."""
+    conn = session.connection()
+    names = [getattr(t, "__table__", t).name for t in tables]
+    if conn.dialect.name == "sqlite":
+        found: list[tuple[str, str]] = [
+            (str(row[0]), str(row[1]))
+            for name in names
+            for row in conn.execute(
+                text(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t "
+                    "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
+                ),
+                {"t": name},
+            )
+        ]
+    else:
+        found = [
+            (str(a), str(b))
+            for a, b in conn.execute(
+                text(
+                    "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                    "JOIN pg_class c ON c.oid = x.indexrelid "
+                    "JOIN pg_class t ON t.oid = x.indrelid "
+                    "JOIN pg_namespace ns ON ns.oid = t.relnamespace "
+                    "WHERE ns.nspname = current_schema() AND t.relname = ANY(:names) "
+                    "AND NOT x.indisunique AND NOT x.indisprimary"
+                ),
+                {"names": names},
+            )
+        ]
+    for name, _ in found:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')  # names from the catalogue
+    yield
+    for _, ddl in found:
+        conn.exec_driver_sql(ddl)

@@ -1,20 +1,26 @@
 """Demo phase: contact books that overlap (the same person in several books), with a
-realistic mix of visibilities, built with numpy and inserted in bulk."""
+realistic mix of visibilities, built column by column with numpy and inserted in bulk (COPY on
+PostgreSQL), with the secondary indexes rebuilt once at the end."""
 
 from __future__ import annotations
 
+import base64
 import secrets
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import func, select
 
 from sharewell.contacts import rules as contact_rules
 from sharewell.contacts.models import Contact, ContactEmail, ContactPhone, ContactTag
+from sharewell.network import rules as network_rules
+from sharewell.network.models import ContactTerm
+from sharewell.network.terms import term_ids
 
 from . import vocabulary as v
-from .bulk import insert_dicts
-from .network_phase import write_demo_contact_terms
+from .bulk import Coded, Same, bulk_insert_columns, deferred_indexes
 
 if TYPE_CHECKING:
     from sharewell.demo.generator import DemoContext
@@ -34,11 +40,41 @@ HOW_KNOWN = (
     "university friend",
     "client of mine",
 )
-BATCH = 100_000
+BATCH = 200_000
+TAGS = ("hiring", "conference")
 
 
-def _people(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
-    """A pool of people (mostly not members) whom members may know."""
+def _obj(values: list[Any]) -> npt.NDArray[Any]:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+@dataclass
+class People:
+    """A pool of people (mostly not members) whom members may know, as columns: every person
+    is a row index, every attribute an array, so a book is gathered with numpy, not a loop."""
+
+    given: npt.NDArray[Any]
+    family: npt.NDArray[Any]
+    full: npt.NDArray[Any]
+    name_key: npt.NDArray[Any]
+    company: npt.NDArray[Any]
+    industry: npt.NDArray[Any]
+    company_key: npt.NDArray[Any]
+    city: npt.NDArray[Any]
+    country: npt.NDArray[Any]
+    city_key: npt.NDArray[Any]
+    title: npt.NDArray[Any]
+    skills: npt.NDArray[np.int64]  # codes into skill_lists
+    skill_lists: list[list[str]]
+    linkedin: npt.NDArray[Any]
+    email: npt.NDArray[Any]  # "" when none
+    phone: npt.NDArray[Any]
+    combo: npt.NDArray[np.int64]  # which (title, company, city, skills) term set
+
+
+def _people(rng: np.random.Generator, n: int) -> People:
     functions = list(v.FUNCTIONS)
     group = rng.integers(0, len(v.NAME_GROUPS), size=n)
     given = rng.integers(0, 10, size=n)
@@ -46,31 +82,92 @@ def _people(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
     company = rng.integers(0, len(v.COMPANIES), size=n)
     city = rng.integers(0, len(v.CITIES), size=n)
     func_ix = rng.integers(0, len(functions), size=n)
-    people = []
-    for i in range(n):
-        first, last = v.NAME_GROUPS[group[i]][0][given[i]], v.NAME_GROUPS[group[i]][1][family[i]]
-        titles, topics, _, _ = v.FUNCTIONS[functions[func_ix[i]]]
-        slug = contact_rules.fold_text(f"{first} {last}").replace(" ", "-")
-        people.append(
-            {
-                "given_name": first,
-                "family_name": last,
-                "full_name": f"{first} {last}",
-                "company": v.COMPANIES[company[i]][0],
-                "industry": v.COMPANIES[company[i]][1],
-                "city": v.CITIES[city[i]][0],
-                "country": v.CITIES[city[i]][1],
-                "title": titles[i % len(titles)],
-                "skills": [topics[i % len(topics)], topics[(i + 3) % len(topics)]],
-                "linkedin_url": f"https://www.linkedin.com/in/{slug}-{i}",
-                "name_key": contact_rules.name_key(f"{first} {last}"),
-                "company_key": contact_rules.company_key(v.COMPANIES[company[i]][0]),
-                "city_key": contact_rules.fold_text(v.CITIES[city[i]][0]),
-                "email": f"{slug}.{i}@people.example" if i % 3 == 0 else "",
-                "phone": f"+1 555 {i % 1000:03d} {i % 10000:04d}" if i % 5 == 0 else "",
-            }
+    idx = np.arange(n)
+    # Names: every (culture, given, family) once, then gathered.
+    names = [(g, fi, la) for g, (gs, fs) in enumerate(v.NAME_GROUPS) for fi in gs for la in fs]
+    name_ix = group * 100 + given * 10 + family
+    slugs = _obj([contact_rules.fold_text(f"{a} {b}").replace(" ", "-") for _, a, b in names])
+    slug = slugs[name_ix]
+    # Titles and skills by function; the i-th person takes the (i mod k)-th, as before.
+    max_t = max(len(t) for t, _, _, _ in v.FUNCTIONS.values())
+    titles = np.empty((len(functions), max_t), dtype=object)
+    skill_lists: list[list[str]] = []
+    skill_code = np.zeros((len(functions), 16), dtype=np.int64)
+    n_titles = np.zeros(len(functions), dtype=np.int64)
+    n_topics = np.zeros(len(functions), dtype=np.int64)
+    for f, name in enumerate(functions):
+        ts, topics, _, _ = v.FUNCTIONS[name]
+        titles[f, : len(ts)] = ts
+        n_titles[f], n_topics[f] = len(ts), len(topics)
+        for k in range(len(topics)):
+            skill_code[f, k] = len(skill_lists)
+            skill_lists.append([topics[k], topics[(k + 3) % len(topics)]])
+    title_ix = idx % n_titles[func_ix]
+    topic_ix = idx % n_topics[func_ix]
+    companies = [c for c, _ in v.COMPANIES]
+    cities = [c for c, _ in v.CITIES]
+    combo_key = ((func_ix * max_t + title_ix) * len(companies) + company) * len(cities) + city
+    _, combo = np.unique(combo_key * 16 + topic_ix, return_inverse=True)
+    linkedin = _obj([f"https://www.linkedin.com/in/{s}-{i}" for i, s in enumerate(slug.tolist())])
+    email = np.full(n, "", dtype=object)
+    email[idx % 3 == 0] = _obj(
+        [
+            f"{s}.{i}@people.example"
+            for i, s in zip(idx[::3].tolist(), slug[::3].tolist(), strict=True)
+        ]
+    )
+    phone = np.full(n, "", dtype=object)
+    phone[idx % 5 == 0] = _obj(
+        [f"+1 555 {i % 1000:03d} {i % 10000:04d}" for i in idx[::5].tolist()]
+    )
+    return People(
+        given=_obj([a for _, a, _ in names])[name_ix],
+        family=_obj([b for _, _, b in names])[name_ix],
+        full=_obj([f"{a} {b}" for _, a, b in names])[name_ix],
+        name_key=_obj([contact_rules.name_key(f"{a} {b}") for _, a, b in names])[name_ix],
+        company=_obj(companies)[company],
+        industry=_obj([i for _, i in v.COMPANIES])[company],
+        company_key=_obj([contact_rules.company_key(c) for c in companies])[company],
+        city=_obj(cities)[city],
+        country=_obj([c for _, c in v.CITIES])[city],
+        city_key=_obj([contact_rules.fold_text(c) for c in cities])[city],
+        title=titles[func_ix, title_ix],
+        skills=skill_code[func_ix, topic_ix],
+        skill_lists=skill_lists,
+        linkedin=linkedin,
+        email=email,
+        phone=phone,
+        combo=combo.astype(np.int64),
+    )
+
+
+def _term_table(
+    ctx: DemoContext, people: People
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Term ids per (title, company, city, skills) combination, as a ragged array: the demo's
+    small vocabulary gives a few thousand combinations for millions of contacts."""
+    n_combo = int(people.combo.max()) + 1 if people.combo.size else 0
+    first = np.full(n_combo, -1, dtype=np.int64)
+    first[people.combo[::-1]] = np.arange(people.combo.size)[::-1]  # one person per combination
+    terms = [
+        network_rules.contact_terms(
+            people.title[i], people.company[i], people.city[i],
+            people.skill_lists[people.skills[i]],
         )
-    return people
+        for i in first.tolist()
+    ]  # fmt: skip
+    ids = term_ids(ctx.session.connection(), (t for ts in terms for t in ts), create=True)
+    lengths = np.array([len(ts) for ts in terms], dtype=np.int64)
+    flat = np.array([ids[t] for ts in terms for t in ts], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    return lengths, offsets, flat
+
+
+def _spread(lengths: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """For rows with ``lengths[i]`` children: (parent of each child, child's rank within)."""
+    parent = np.repeat(np.arange(lengths.size), lengths)
+    starts = np.cumsum(lengths) - lengths
+    return parent, np.arange(parent.size) - starts[parent]
 
 
 def phase_contacts(ctx: DemoContext) -> None:
@@ -78,106 +175,89 @@ def phase_contacts(ctx: DemoContext) -> None:
     if not members:
         return
     per_member = ctx.options.contacts_per_member
-    pool = _people(rng, max(50, len(members) * per_member // 3))  # each person in ~3 books
+    people = _people(rng, max(50, len(members) * per_member // 3))  # each person in ~3 books
+    n_people = people.full.size
     # Heavy-tailed book sizes: recruiters and connectors hold many more.
     sizes = np.minimum(
         rng.pareto(2.0, size=len(members)) * per_member * 0.6 + per_member * 0.4, 2000
-    ).astype(int)
+    ).astype(np.int64)
     sizes[[i for i, m in enumerate(members) if m.function == "people"]] *= 3
+    sizes = np.minimum(sizes, n_people)
+    # Every book at once: draw with replacement, then drop repeats within a book (np.unique
+    # sorts by holder, then person).
+    owner = np.repeat(np.arange(len(members), dtype=np.int64), sizes)
+    book = np.unique(owner * n_people + rng.integers(0, n_people, size=owner.size))
+    owner, person = book // n_people, book % n_people
+    _, rank = _spread(np.bincount(owner, minlength=len(members)).astype(np.int64))
     vis_names = [name for name, _ in VISIBILITY_MIX]
-    vis_p = [p for _, p in VISIBILITY_MIX]
-    next_id = int(ctx.session.scalar(select(func.coalesce(func.max(Contact.id), 0))) or 0) + 1
-    contacts: list[dict[str, Any]] = []
-    emails: list[dict[str, Any]] = []
-    phones: list[dict[str, Any]] = []
-    tags: list[dict[str, Any]] = []
-    totals = {"contacts": 0, "shared": 0}
-    term_cache: dict[tuple[str, str, str, tuple[str, ...]], list[int]] = {}
-
-    def flush() -> None:
-        # Chunks keep memory flat at 100,000 members × 50 contacts.
-        totals["contacts"] += len(contacts)
-        totals["shared"] += sum(1 for c in contacts if c["visibility"] != "private")
-        for table, rows in (
-            (Contact, contacts),
-            (ContactEmail, emails),
-            (ContactPhone, phones),
-            (ContactTag, tags),
-        ):
-            insert_dicts(ctx.session, table, rows)
-        write_demo_contact_terms(ctx.session, contacts, term_cache)
-        for rows in (contacts, emails, phones, tags):
-            rows.clear()
-
-    for m, size in zip(members, sizes, strict=True):
-        picks = rng.choice(len(pool), size=min(int(size), len(pool)), replace=False)
-        visibility = rng.choice(len(vis_names), size=len(picks), p=vis_p)
-        for j, person_ix in enumerate(picks):
-            p = pool[person_ix]
-            vis = vis_names[visibility[j]]
-            cid = next_id
-            next_id += 1
-            contacts.append(
-                {
-                    "id": cid,
-                    "public_id": secrets.token_urlsafe(12),
-                    "holder_id": m.id,
-                    "full_name": p["full_name"],
-                    "given_name": p["given_name"],
-                    "family_name": p["family_name"],
-                    "company": p["company"],
-                    "title": p["title"],
-                    "industry": p["industry"],
-                    "city": p["city"],
-                    "region": "",
-                    "country": p["country"],
-                    "postal_code": "",
-                    "address": "",
-                    "linkedin_url": p["linkedin_url"],
-                    "urls": [],
-                    "birthday": "",
-                    "notes": "",
-                    "skills": p["skills"],
-                    "connected_on": None,
-                    "source": "linkedin",
-                    "visibility": vis,
-                    "card_fields": CARD_CHOICES[(cid + j) % len(CARD_CHOICES)]
-                    if vis in ("blind", "open")
-                    else [],
-                    "how_known": HOW_KNOWN[cid % len(HOW_KNOWN)] if vis == "blind" else "",
-                    "opted_out": False,
-                    "matched_member_id": None,
-                    "name_key": p["name_key"],
-                    "company_key": p["company_key"],
-                    "city_key": p["city_key"],
-                    "linkedin_key": p["linkedin_url"].lower(),
-                    "created_at": ctx.now,
-                    "updated_at": ctx.now,
-                }
-            )
-            if p["email"]:
-                emails.append(
-                    {
-                        "contact_id": cid,
-                        "value": p["email"],
-                        "normalized": p["email"],
-                        "type": "work",
-                    }
-                )
-            if p["phone"]:
-                phones.append(
-                    {
-                        "contact_id": cid,
-                        "value": p["phone"],
-                        "normalized": p["phone"].replace(" ", ""),
-                        "type": "mobile",
-                    }
-                )
-            if j % 7 == 0:
-                tags.append({"contact_id": cid, "tag": "conference" if j % 2 else "hiring"})
-        if len(contacts) >= BATCH:
-            flush()
-    flush()
+    visibility = rng.choice(len(vis_names), size=owner.size, p=[p for _, p in VISIBILITY_MIX])
+    member_ids = np.array([m.id for m in members], dtype=np.int64)
+    first_id = int(ctx.session.scalar(select(func.coalesce(func.max(Contact.id), 0))) or 0) + 1
+    lengths, offsets, flat = _term_table(ctx, people)
+    shown = np.isin(visibility, [vis_names.index("blind"), vis_names.index("open")])
+    blind = visibility == vis_names.index("blind")
+    card_values: list[object] = [*CARD_CHOICES, []]
+    how_values = [*HOW_KNOWN, ""]
+    # Secondary indexes are built once after the load (see deferred_indexes).
+    with deferred_indexes(ctx.session, Contact, ContactTerm, ContactEmail, ContactPhone):
+        for lo in range(0, owner.size, BATCH):
+            sl = slice(lo, min(lo + BATCH, owner.size))
+            n = sl.stop - lo
+            p, j = person[sl], rank[sl]
+            cid = np.arange(first_id + lo, first_id + sl.stop, dtype=np.int64)
+            holder = member_ids[owner[sl]]
+            token = base64.urlsafe_b64encode(secrets.token_bytes(9 * n)).decode()
+            bulk_insert_columns(ctx.session, Contact, n, {
+                "id": cid,
+                "public_id": [token[k : k + 12] for k in range(0, 12 * n, 12)],
+                "holder_id": holder,
+                "full_name": people.full[p], "given_name": people.given[p],
+                "family_name": people.family[p], "company": people.company[p],
+                "title": people.title[p], "industry": people.industry[p],
+                "city": people.city[p], "region": Same(""), "country": people.country[p],
+                "postal_code": Same(""), "address": Same(""),
+                "linkedin_url": people.linkedin[p], "urls": Same([]), "birthday": Same(""),
+                "notes": Same(""), "skills": Coded(people.skills[p], people.skill_lists),
+                "connected_on": Same(None), "source": Same("linkedin"),
+                "visibility": Coded(visibility[sl], vis_names),
+                "card_fields": Coded(
+                    np.where(shown[sl], (cid + j) % len(CARD_CHOICES), len(CARD_CHOICES)),
+                    card_values,
+                ),
+                "how_known": Coded(
+                    np.where(blind[sl], cid % len(HOW_KNOWN), len(HOW_KNOWN)), how_values
+                ),
+                "opted_out": Same(False), "matched_member_id": Same(None),
+                "name_key": people.name_key[p], "company_key": people.company_key[p],
+                "city_key": people.city_key[p], "linkedin_key": people.linkedin[p],
+                "created_at": Same(ctx.now), "updated_at": Same(ctx.now),
+            })  # fmt: skip
+            has = people.email[p] != ""
+            values = people.email[p][has]
+            bulk_insert_columns(ctx.session, ContactEmail, int(has.sum()), {
+                "contact_id": cid[has], "value": values, "normalized": values,
+                "type": Same("work"),
+            })  # fmt: skip
+            has = people.phone[p] != ""
+            values = people.phone[p][has]
+            bulk_insert_columns(ctx.session, ContactPhone, int(has.sum()), {
+                "contact_id": cid[has], "value": values,
+                "normalized": _obj([x.replace(" ", "") for x in values.tolist()]),
+                "type": Same("mobile"),
+            })  # fmt: skip
+            tagged = j % 7 == 0
+            bulk_insert_columns(ctx.session, ContactTag, int(tagged.sum()), {
+                "contact_id": cid[tagged], "tag": Coded(j[tagged] % 2, TAGS),
+            })  # fmt: skip
+            combo = people.combo[p]
+            row, within = _spread(lengths[combo])
+            bulk_insert_columns(ctx.session, ContactTerm, row.size, {
+                "term_id": flat[offsets[combo][row] + within],
+                "holder_id": holder[row],
+                "contact_id": cid[row],
+            })  # fmt: skip
     ctx.counts.update(
-        contacts=totals["contacts"], shared_contacts=totals["shared"], distinct_people=len(pool)
+        contacts=int(owner.size),
+        shared_contacts=int((visibility != vis_names.index("private")).sum()),
+        distinct_people=n_people,
     )

@@ -93,9 +93,18 @@ def _play(ctx: DemoContext, scenario: str, requester: Member, connector: Member,
             offer="Happy to return the favour."))  # fmt: skip
         service.attest(session, settings, connector, intro.public_id, "Spoke to them by phone")
         return
+    path = [connector.handle, target.handle]
+    if scenario == "forwarded":
+        # Forwarding needs a second connector: the chain's target passes it on to one of
+        # their own connections.
+        beyond = _further(session, target.id, {requester.id, connector.id})
+        if beyond is None:
+            raise SharewellError("no longer chain")
+        target = beyond
+        path = [connector.handle, path[1], target.handle]
     intro = service.create_request(session, settings, requester, service.RequestSpec(
         target_kind="member", target_handle=target.handle, why=why,
-        path=[connector.handle, target.handle], offer="An hour of advice in return."))  # fmt: skip
+        path=path, offer="An hour of advice in return."))  # fmt: skip
     pid = intro.public_id
     if scenario == "requested":
         return
@@ -110,6 +119,7 @@ def _play(ctx: DemoContext, scenario: str, requester: Member, connector: Member,
     if scenario == "forwarded":
         service.ask_question(session, settings, connector, pid, "How do you know of them?")
         service.answer(session, settings, requester, pid, "From their talk last spring.")
+        service.forward(session, settings, connector, pid, "They know her well.")
         return
     if scenario == "declined":
         service.decline(session, settings, connector, pid, "Not the right moment for them.", True)
@@ -123,6 +133,23 @@ def _play(ctx: DemoContext, scenario: str, requester: Member, connector: Member,
     if scenario == "outcome":
         service.record_outcome(session, settings, requester, pid, "advice")
         service.confirm_outcome(session, settings, target, pid, _outcome_id(session, intro.id))
+
+
+def _further(session: Session, member_id: int, exclude: set[int]) -> Member | None:
+    """A connection of ``member_id`` outside ``exclude``."""
+    for a, b in session.execute(
+        select(Connection.member_a, Connection.member_b)
+        .where(
+            Connection.status == "accepted",
+            (Connection.member_a == member_id) | (Connection.member_b == member_id),
+        )
+        .order_by(Connection.id)
+        .limit(50)
+    ):
+        other = b if a == member_id else a
+        if other not in exclude:
+            return session.get(Member, other)
+    return None
 
 
 def _outcome_id(session: Session, intro_id: int) -> int:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from sharewell.demo.generator import DemoContext
 
 BATCH = 5000
+AWARDS = 80  # awards and pledges go through the services: a few round trips each
+PLEDGES = 36  # six per state
 
 
 def _bulk(session: Session, table: type, rows: list[dict[str, object]]) -> None:
@@ -101,10 +103,11 @@ def phase_ledger(ctx: DemoContext) -> None:
             })  # fmt: skip
     _bulk(session, TallyEntry, tally)
 
-    # 3. awards through the service (caps and rules apply), for the first members
+    # 3. awards through the service (caps and rules apply), for the first members; each is a
+    # few round trips, so they are kept to the number a demo visitor can look at
     members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids[:400])))}
     awards = 0
-    for j, member_id in enumerate(ids[: min(n, 300)]):
+    for j, member_id in enumerate(ids[: min(n, AWARDS)]):
         kind = give_kinds[j % len(give_kinds)]
         tx = service.award_give(
             session, members[member_id], kind, key=f"demo:award:{member_id}",
@@ -122,7 +125,7 @@ def phase_ledger(ctx: DemoContext) -> None:
         rules.ESCROWED, rules.SPLIT_PENDING, rules.PAID, rules.FELL_OFF, rules.REFUNDED,
         rules.THANKED,
     ]  # fmt: skip
-    total = min(60, max(len(states), n // 30))
+    total = min(PLEDGES, max(len(states), n // 30))
     for j in range(total):
         target_state = states[j % len(states)]
         pledger_id = pool[0] if j % 4 == 0 else int(rng.choice(pool))

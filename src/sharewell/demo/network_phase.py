@@ -4,18 +4,18 @@ written with the driver's bulk path (PostgreSQL ``COPY``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy.orm import Session
 
 from sharewell.members import rules as member_rules
 from sharewell.network import rules
-from sharewell.network.models import Connection, ContactTerm, MemberTerm
+from sharewell.network.models import Connection, MemberTerm
 from sharewell.network.terms import term_ids
 
 from . import vocabulary as v
-from .bulk import bulk_insert
+from .bulk import bulk_insert, deferred_indexes
 
 if TYPE_CHECKING:
     from sharewell.demo.generator import DemoContext
@@ -40,36 +40,6 @@ def phase_member_terms(ctx: DemoContext) -> None:
         MemberTerm,
         ("term_id", "member_id"),
         ((ids[t], mid) for mid, ts in per_member for t in ts),
-    )
-
-
-def write_demo_contact_terms(
-    session: Session,
-    contacts: list[dict[str, Any]],
-    cache: dict[tuple[str, str, str, tuple[str, ...]], list[int]],
-) -> None:
-    """Terms of a chunk of bulk-inserted contacts; the demo's small vocabulary makes the
-    per-combination cache hit almost always."""
-    missing: dict[tuple[str, str, str, tuple[str, ...]], list[str]] = {}
-    for c in contacts:
-        key = (c["title"], c["company"], c["city"], tuple(c["skills"]))
-        if key not in cache and key not in missing:
-            missing[key] = rules.contact_terms(*key[:3], key[3])
-    if missing:
-        ids = term_ids(
-            session.connection(), (t for ts in missing.values() for t in ts), create=True
-        )
-        for key, ts in missing.items():
-            cache[key] = [ids[t] for t in ts]
-    bulk_insert(
-        session,
-        ContactTerm,
-        ("term_id", "holder_id", "contact_id"),
-        (
-            (tid, c["holder_id"], c["id"])
-            for c in contacts
-            for tid in cache[(c["title"], c["company"], c["city"], tuple(c["skills"]))]
-        ),
     )
 
 
@@ -135,6 +105,17 @@ def phase_connections(ctx: DemoContext) -> None:
         (int(x), int(y), "accepted", int(x), "manual_request", "", None, None, int(s), now, now)
         for x, y, s in zip(ids[a].tolist(), ids[b].tolist(), strength.tolist(), strict=True)
     )
+    with deferred_indexes(ctx.session, Connection):
+        _insert_connections(ctx, rows)
+    deg = np.bincount(np.concatenate([a, b]), minlength=len(members))
+    ctx.counts.update(
+        connections=int(a.size),
+        connections_max_degree=int(deg.max()),
+        connections_median_degree=int(np.median(deg)),
+    )
+
+
+def _insert_connections(ctx: DemoContext, rows: Iterable[Sequence[object]]) -> None:
     bulk_insert(
         ctx.session,
         Connection,
@@ -152,10 +133,4 @@ def phase_connections(ctx: DemoContext) -> None:
             "responded_at",
         ),
         rows,
-    )
-    deg = np.bincount(np.concatenate([a, b]), minlength=len(members))
-    ctx.counts.update(
-        connections=int(a.size),
-        connections_max_degree=int(deg.max()),
-        connections_median_degree=int(np.median(deg)),
     )

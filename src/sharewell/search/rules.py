@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -26,8 +27,11 @@ RRF_K = 60
 _WORD = re.compile(r"[^\W_]+")
 
 
+@lru_cache(maxsize=65_536)  # indexing folds the same company, city and skill names again and again
 def fold(text: str) -> str:
     """Casefold and strip accents (the same folding the FTS tokenizers apply)."""
+    if text.isascii():  # nothing to decompose; for ASCII casefold() is lower()
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

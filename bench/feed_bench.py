@@ -2,15 +2,23 @@
 process: routing, session cookie, queries, templates), on a generated demo network.
 
     .venv/bin/python bench/feed_bench.py --members 100000 [--database-url URL] [--runs 300]
+    .venv/bin/python bench/feed_bench.py --reuse --database-url URL --profile 30
 
 Without --database-url a fresh SQLite file is made in a temporary folder. With a PostgreSQL URL
 the database must be empty (or pass --reuse to measure an existing demo). Results go to
 bench/results/feed.json and bench/results/feed.md.
+
+Every request records wall time and the CPU time this process spent on it
+(``time.process_time``): the machine is shared, so wall time is inflated by other work, while
+the CPU time of an in-process SQLite request is a load-robust proxy for a quiet machine (for
+PostgreSQL it leaves out the server's own CPU). ``--profile N`` instead runs N requests of each
+scenario under pyinstrument and writes bench/results/feed_profile_<scenario>.txt.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import json
 import os
@@ -19,7 +27,9 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -42,23 +52,75 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def measure(client: TestClient, paths: list[str], cookies: list[str | None]) -> dict[str, float]:
-    timings = []
-    for path, cookie in zip(paths, cookies, strict=True):
-        client.cookies.clear()
-        if cookie:
-            client.cookies.set(SESSION_COOKIE, cookie)
-        started = time.perf_counter()
-        response = client.get(path)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (path, response.status_code, response.text[:300])
+def request(client: TestClient, path: str, cookie: str | None) -> tuple[float, float]:
+    """One GET; returns (wall ms, CPU ms of this process)."""
+    client.cookies.clear()
+    if cookie:
+        client.cookies.set(SESSION_COOKIE, cookie)
+    started, cpu = time.perf_counter(), time.process_time()
+    response = client.get(path)
+    wall_ms = (time.perf_counter() - started) * 1000
+    cpu_ms = (time.process_time() - cpu) * 1000
+    assert response.status_code == 200, (path, response.status_code, response.text[:300])
+    return wall_ms, cpu_ms
+
+
+def summary(values: list[float], prefix: str) -> dict[str, float]:
     return {
-        "runs": len(timings),
-        "p50_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(percentile(timings, 95), 2),
-        "p99_ms": round(percentile(timings, 99), 2),
-        "max_ms": round(max(timings), 2),
+        f"{prefix}p50_ms": round(statistics.median(values), 2),
+        f"{prefix}p95_ms": round(percentile(values, 95), 2),
+        f"{prefix}p99_ms": round(percentile(values, 99), 2),
+        f"{prefix}max_ms": round(max(values), 2),
     }
+
+
+def measure(client: TestClient, paths: list[str], cookies: list[str | None]) -> dict[str, float]:
+    walls, cpus = [], []
+    for path, cookie in zip(paths, cookies, strict=True):
+        wall_ms, cpu_ms = request(client, path, cookie)
+        walls.append(wall_ms)
+        cpus.append(cpu_ms)
+    return {
+        "runs": len(walls),
+        **summary(walls, ""),
+        **summary(cpus, "cpu_"),
+        "load_average": round(os.getloadavg()[0], 2),
+    }
+
+
+def profile(app: Any, name: str, paths: list[str], cookies: list[str | None]) -> None:
+    """Where the time of these requests goes, as pyinstrument's call tree.
+
+    pyinstrument samples one thread, and the app runs sync endpoints in a thread pool, so here
+    the requests go through the ASGI app on this thread with the pool replaced by a direct call
+    (only for profiling: the measurements above use the ordinary TestClient)."""
+    import anyio.to_thread
+    from pyinstrument import Profiler
+
+    async def inline(func: Any, *args: Any, **_: Any) -> Any:
+        return func(*args)
+
+    async def run() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            for path, cookie in zip(paths, cookies, strict=True):
+                jar = {SESSION_COOKIE: cookie} if cookie else {}
+                response = await client.get(path, cookies=jar)
+                assert response.status_code == 200, (path, response.status_code)
+
+    original = anyio.to_thread.run_sync
+    anyio.to_thread.run_sync = inline  # type: ignore[assignment]
+    try:
+        asyncio.run(run())  # warm-up
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            asyncio.run(run())
+    finally:
+        anyio.to_thread.run_sync = original
+    text = profiler.output_text(unicode=False, color=False, show_all=False)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"feed_profile_{name}.txt").write_text(text)
+    print(text)
 
 
 def main() -> None:
@@ -68,6 +130,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--reuse", action="store_true", help="measure an existing demo database")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N",
+        help="profile N requests per scenario with pyinstrument instead of measuring",
+    )  # fmt: skip
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="sharewell-bench-"))
@@ -99,7 +165,7 @@ def main() -> None:
         member_ids = list(session.scalars(select(Member.id).order_by(Member.id)))
         step = max(1, len(member_ids) // args.runs)
         sampled = member_ids[::step][: args.runs]
-        cookies = []
+        cookies: list[str | None] = []
         for member_id in sampled:
             member = session.get(Member, member_id)
             assert member is not None
@@ -115,6 +181,13 @@ def main() -> None:
         # warm-up: first requests compile templates and fill caches
         measure(client, ["/feed"] * 5, cookies[:5])
         measure(client, [big_path] * 5, [None] * 5)
+        if args.profile:
+            n = args.profile
+            profile(app, "home_feed_most_useful", ["/feed?order=useful"] * n, cookies[:n])
+            profile(app, "home_feed_page", ["/feed"] * n, cookies[:n])
+            profile(app, "thread_500_page", [big_path] * n, [None] * n)
+            profile(app, "thread_500_page_signed_in", [big_path] * n, cookies[:n])
+            return
         results["home_feed_page"] = measure(client, ["/feed"] * len(cookies), cookies)
         results["home_feed_most_useful"] = measure(
             client, ["/feed?order=useful"] * len(cookies), cookies

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from sharewell.errors import NotFound
@@ -355,6 +355,7 @@ def home_feed(
         .limit(FEED_TOPICS_MAX)
     ).all()
     after = decode_cursor(cursor) if order == "newest" else None
+    useful_after = decode_cursor(cursor, arity=2) if order == "useful" else None
     for topic_id in topic_ids:
         if order == "newest":
             # Walk this topic's index backwards: the newest listable ones come first.
@@ -368,13 +369,23 @@ def home_feed(
                 on_topic = on_topic.where(InsightTopic.insight_id < int(after[0]))
             candidates.update(session.scalars(on_topic.limit(take)))
         else:
-            # Walk ix_insights_useful backwards, probing topic membership by primary key.
-            tagged = exists().where(
-                InsightTopic.insight_id == Insight.id, InsightTopic.topic_id == topic_id
+            # Walk this topic's ix_insight_topics_useful backwards (its copy of useful_count):
+            # the most useful listable ones come first, without probing other topics' rows.
+            by_use = (
+                select(InsightTopic.insight_id)
+                .join(Insight, Insight.id == InsightTopic.insight_id)
+                .where(InsightTopic.topic_id == topic_id, listable_clause(viewer))
+                .order_by(InsightTopic.useful_count.desc(), InsightTopic.insight_id.desc())
             )
-            candidates.update(
-                session.scalars(_ordered(base.where(tagged), order, cursor).limit(take))  # type: ignore[arg-type]
-            )
+            if useful_after:
+                n, last = int(useful_after[0]), int(useful_after[1])
+                by_use = by_use.where(
+                    or_(
+                        InsightTopic.useful_count < n,
+                        and_(InsightTopic.useful_count == n, InsightTopic.insight_id < last),
+                    )
+                )
+            candidates.update(session.scalars(by_use.limit(take)))
     if not candidates:
         return Page(items=[], next_cursor=None)
     rows = list(

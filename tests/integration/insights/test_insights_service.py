@@ -11,7 +11,7 @@ from tests.factories import Members
 
 from sharewell.errors import Conflict, NotFound
 from sharewell.insights import queries, rules, service
-from sharewell.insights.models import Comment, Reaction
+from sharewell.insights.models import Comment, InsightTopic, Reaction
 from sharewell.insights.schemas import CommentIn, InsightIn, InsightUpdate
 from sharewell.members import service as members_service
 from sharewell.network.models import Connection
@@ -196,7 +196,9 @@ def test_reaction_counts_equal_the_reactions_after_any_sequence(
     column must always equal the rows: after any mix of reacting, repeating and withdrawing."""
     author = members.create()
     readers = [members.create() for _ in range(3)]
-    post = service.publish(db, author, InsightIn(kind="insight", title="Count me"), LIMITS)
+    post = service.publish(
+        db, author, InsightIn(kind="insight", title="Count me", topics=["Hiring", "Go"]), LIMITS
+    )
     note = service.add_comment(db, readers[0], post.public_id, CommentIn(body="a note"), LIMITS)
     for who, kind, on_comment, on in steps:
         reader = readers[who]
@@ -211,3 +213,6 @@ def test_reaction_counts_equal_the_reactions_after_any_sequence(
         rows = db.scalars(select(Reaction.kind).where(column == item.id)).all()
         counted = (rows.count("useful"), rows.count("acted_on"))
         assert (item.useful_count, item.acted_count) == counted
+    # the topics' copy, which the "most useful" feed walks, follows the insight's count
+    copies = db.scalars(select(InsightTopic.useful_count).where(InsightTopic.insight_id == post.id))
+    assert list(copies) == [post.useful_count] * 2

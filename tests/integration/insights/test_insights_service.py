@@ -109,11 +109,17 @@ def test_thread_paths_give_display_order_and_counts(db: Session, members: Member
         db, b, post.public_id, CommentIn(body="1.1.1", parent=c11.public_id), LIMITS
     )
     viewer = queries.viewer_for(db, None)
-    order = [c.id for c in queries.thread(db, post, viewer)]
+    order = [c.id for c in queries.thread(db, post, viewer).comments]
     assert order == [c1.public_id, c11.public_id, c111.public_id, c2.public_id]
     assert c111.depth == 2 and c111.path.startswith(c11.path)
-    sub = [c.id for c in queries.thread(db, post, viewer, under=c11)]
+    sub = [c.id for c in queries.thread(db, post, viewer, under=c11).comments]
     assert sub == [c11.public_id, c111.public_id]
+    # a page of two: the first top-level comment and its first reply, the rest one link away
+    window = queries.thread(db, post, viewer, budget=2)
+    assert [c.id for c in window.comments] == [c1.public_id, c11.public_id]
+    assert window.more_replies[c11.public_id][0] == 1 and window.next_cursor is not None
+    rest = queries.thread(db, post, viewer, cursor=window.next_cursor, budget=2)
+    assert [c.id for c in rest.comments] == [c2.public_id] and rest.next_cursor is None
     db.refresh(post)
     assert post.comment_count == 4
     page1 = queries.comments_page(db, post, viewer, limit=2, cursor=None)
@@ -172,7 +178,7 @@ def test_blocks_hide_items_and_stop_replies(db: Session, members: Members) -> No
     service.publish(db, b, InsightIn(kind="insight", title="By b"), LIMITS)
     viewer = queries.viewer_for(db, a)
     assert "By b" not in [i.title for i in queries.list_insights(db, viewer, limit=50).items]
-    shown = {x.id: x for x in queries.thread(db, other, viewer)}
+    shown = {x.id: x for x in queries.thread(db, other, viewer).comments}
     assert shown[bc.public_id].blocked and shown[bc.public_id].body_html == ""
     members_service.unblock(db, a, b)
     assert not members_service.is_blocked(db, a.id, b.id)

@@ -171,6 +171,11 @@ def test_long_thread_shows_a_first_window_and_the_rest_one_click_away(
     assert client.get(f"{url}?cursor=not-a-cursor").status_code == 422
     # replying in a long thread lands on a page that shows the reply
     web_sign_in(client, b.email)
+    signed_in = BeautifulSoup(client.get(url).text, "html.parser")
+    tokens = [
+        i.get("value") for i in signed_in.select("li.comment form.reactions input[name=csrf_token]")
+    ]
+    assert tokens and all(tokens)  # the comments' reaction forms carry the page's CSRF token
     r = post(client, f"{url}/comments", {"body": "late word"}, url)
     assert r.status_code == 303
     landing = r.headers["location"]  # type: ignore[attr-defined]

@@ -131,6 +131,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure an existing demo database")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
+        "--contacts-per-member", type=int, default=DemoOptions.contacts_per_member,
+        help="contact-book size in the generated demo (the feed and threads do not read "
+        "contacts; fewer make generation much faster)",
+    )  # fmt: skip
+    parser.add_argument(
         "--profile", type=int, default=0, metavar="N",
         help="profile N requests per scenario with pyinstrument instead of measuring",
     )  # fmt: skip
@@ -147,7 +152,14 @@ def main() -> None:
     if not args.reuse:
         started = time.perf_counter()
         with session_scope(factory) as session:
-            generate(session, DemoOptions(members=args.members, seed=args.seed), settings=settings)
+            generate(
+                session,
+                DemoOptions(
+                    members=args.members, seed=args.seed,
+                    contacts_per_member=args.contacts_per_member,
+                ),
+                settings=settings,
+            )  # fmt: skip
         generation_s = round(time.perf_counter() - started, 1)
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
@@ -194,6 +206,10 @@ def main() -> None:
         )
         results["thread_500_page"] = measure(
             client, [big_path] * min(args.runs, 200), [None] * min(args.runs, 200)
+        )
+        signed_in = cookies[: min(args.runs, 200)]
+        results["thread_500_page_signed_in"] = measure(
+            client, [big_path] * len(signed_in), signed_in
         )
     results = {k: v for k, v in results.items() if v is not None}
     report = {

@@ -225,7 +225,8 @@ def main() -> None:
         "note": args.note,
         "command": "python bench/feed_bench.py " + " ".join(
             f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}")
-            for k, v in vars(args).items() if v not in (None, False, "") and k not in ("database_url", "note")
+            for k, v in vars(args).items()
+            if v not in (None, False, "") and k not in ("database_url", "note")
         ),
     }  # fmt: skip
     RESULTS.mkdir(exist_ok=True)

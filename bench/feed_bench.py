@@ -173,7 +173,14 @@ def main() -> None:
             "insights": session.scalar(select(func.count(Insight.id))),
             "comments": session.scalar(select(func.count(Comment.id))),
         }
-        big = session.scalars(select(Insight).order_by(Insight.comment_count.desc()).limit(1)).one()
+        # The largest thread anyone may read (the signed-out scenario opens it too).
+        big = session.scalars(
+            select(Insight)
+            .where(Insight.visibility == "public", Insight.deleted_at.is_(None))
+            .where(Insight.hidden_at.is_(None))
+            .order_by(Insight.comment_count.desc())
+            .limit(1)
+        ).one()
         big_path, big_comments = f"/insights/{big.public_id}", big.comment_count
         member_ids = list(session.scalars(select(Member.id).order_by(Member.id)))
         step = max(1, len(member_ids) // args.runs)

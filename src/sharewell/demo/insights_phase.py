@@ -220,6 +220,9 @@ def phase_insights(ctx: DemoContext) -> None:
                     }
                 )
             insight_rows[j]["useful_count" if kind == "useful" else "acted_count"] = len(reactors)
+    useful_of = {row["id"]: row["useful_count"] for row in insight_rows if row["useful_count"]}
+    for row in topic_rows:  # the topics' copy of the count (models.InsightTopic)
+        row["useful_count"] = useful_of.get(row["insight_id"], 0)
 
     # Follows: every member follows a few others (preferring prolific sharers) and two topics.
     follow_rows: list[dict[str, object]] = []

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from sharewell.errors import NotFound
@@ -107,6 +107,15 @@ def insight_url(public_id: str) -> str:
 
 def comment_url(insight_public_id: str, comment_public_id: str) -> str:
     return f"/insights/{insight_public_id}/comments/{comment_public_id}"
+
+
+def comment_anchor(insight: Insight, comment_public_id: str) -> str:
+    """Where a reader sees a comment: its place on the thread page while the whole thread
+    fits on that page, else its permalink page (a long thread's first page shows only the
+    first :data:`rules.THREAD_WINDOW` comments)."""
+    if insight.comment_count <= rules.THREAD_WINDOW:
+        return f"{insight_url(insight.public_id)}#c-{comment_public_id}"
+    return f"{comment_url(insight.public_id, comment_public_id)}#c-{comment_public_id}"
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -346,6 +355,7 @@ def home_feed(
         .limit(FEED_TOPICS_MAX)
     ).all()
     after = decode_cursor(cursor) if order == "newest" else None
+    useful_after = decode_cursor(cursor, arity=2) if order == "useful" else None
     for topic_id in topic_ids:
         if order == "newest":
             # Walk this topic's index backwards: the newest listable ones come first.
@@ -359,13 +369,23 @@ def home_feed(
                 on_topic = on_topic.where(InsightTopic.insight_id < int(after[0]))
             candidates.update(session.scalars(on_topic.limit(take)))
         else:
-            # Walk ix_insights_useful backwards, probing topic membership by primary key.
-            tagged = exists().where(
-                InsightTopic.insight_id == Insight.id, InsightTopic.topic_id == topic_id
+            # Walk this topic's ix_insight_topics_useful backwards (its copy of useful_count):
+            # the most useful listable ones come first, without probing other topics' rows.
+            by_use = (
+                select(InsightTopic.insight_id)
+                .join(Insight, Insight.id == InsightTopic.insight_id)
+                .where(InsightTopic.topic_id == topic_id, listable_clause(viewer))
+                .order_by(InsightTopic.useful_count.desc(), InsightTopic.insight_id.desc())
             )
-            candidates.update(
-                session.scalars(_ordered(base.where(tagged), order, cursor).limit(take))  # type: ignore[arg-type]
-            )
+            if useful_after:
+                n, last = int(useful_after[0]), int(useful_after[1])
+                by_use = by_use.where(
+                    or_(
+                        InsightTopic.useful_count < n,
+                        and_(InsightTopic.useful_count == n, InsightTopic.insight_id < last),
+                    )
+                )
+            candidates.update(session.scalars(by_use.limit(take)))
     if not candidates:
         return Page(items=[], next_cursor=None)
     rows = list(
@@ -442,18 +462,60 @@ def _comment_outs(
     return out
 
 
+@dataclass(frozen=True)
+class ThreadPage:
+    """One page of a thread for the nested page: the comments it renders (display order);
+    for a shown comment (by public id) whose replies did not all fit, how many were left out
+    and the cursor of its permalink page where they continue; the cursor of the next page of
+    top-level comments; and how many comments the page covers."""
+
+    comments: list[CommentOut]
+    more_replies: dict[str, tuple[int, str]]
+    next_cursor: str | None
+    total: int
+
+
 def thread(
-    session: Session, insight: Insight, viewer: Viewer, *, under: Comment | None = None
-) -> list[CommentOut]:
-    """The whole thread (or one comment's subtree) in display order, from one range scan of
-    ``ix_comments_thread``."""
-    # Plain rows, not ORM objects: a 500-comment thread spent most of its time in identity
-    # bookkeeping it does not need.
-    query = select(*Comment.__table__.columns).where(Comment.insight_id == insight.id)
+    session: Session, insight: Insight, viewer: Viewer, *, under: Comment | None = None,
+    cursor: str | None = None, budget: int = rules.THREAD_WINDOW,
+) -> ThreadPage:  # fmt: skip
+    """A window of the thread (or of one comment's subtree) in display order.
+
+    The thread's shape (ids, parents, paths) comes from one range scan of
+    ``ix_comments_thread``; :func:`rules.thread_window` picks what this page renders, and
+    only those rows are read in full and shaped (a 500-comment thread spent most of its time
+    shaping and rendering comments below the fold)."""
+    shape = select(Comment.id, Comment.parent_id, Comment.path).where(
+        Comment.insight_id == insight.id
+    )
     if under is not None:
-        query = query.where(Comment.path >= under.path, Comment.path < under.path + ":")
-    comments = list(session.execute(query.order_by(Comment.path)))
-    return _comment_outs(session, insight, comments, viewer)
+        shape = shape.where(Comment.path >= under.path, Comment.path < under.path + ":")
+    after = decode_cursor(cursor)
+    if after:
+        shape = shape.where(Comment.path >= str(after[0]))
+    rows = session.execute(shape.order_by(Comment.path)).tuples().all()
+    window = rules.thread_window([(cid, parent) for cid, parent, _ in rows], budget)
+    next_cursor = encode_cursor(rows[window.next_root][2]) if window.next_root is not None else None
+    if not window.shown:
+        return ThreadPage(comments=[], more_replies={}, next_cursor=None, total=len(rows))
+    # Plain rows, not ORM objects: identity bookkeeping is not needed to render.
+    full = list(
+        session.execute(
+            select(*Comment.__table__.columns)
+            .where(Comment.id.in_(window.shown))
+            .order_by(Comment.path)
+        )
+    )
+    public = {c.id: c.public_id for c in full}
+    return ThreadPage(
+        comments=_comment_outs(session, insight, full, viewer),
+        more_replies={
+            public[cid]: (n, encode_cursor(rows[first][2]))
+            for cid, (n, first) in window.more_replies.items()
+        },
+        next_cursor=next_cursor,
+        total=len(rows),
+    )
 
 
 def comments_page(

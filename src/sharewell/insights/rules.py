@@ -213,3 +213,51 @@ def collapse(node: ThreadNode, *, fold_over: int = 12, fold_depth: int = 6) -> b
     """Long threads start folded: subtrees over ``fold_over`` replies, or starting deeper
     than ``fold_depth``, render as a closed <details> the reader opens."""
     return node.descendants > fold_over or (node.depth >= fold_depth and node.descendants > 0)
+
+
+THREAD_WINDOW = 60  # comments rendered per thread page; the rest are one click (or htmx) away
+
+
+@dataclass(frozen=True)
+class ThreadWindow:
+    """Which comments of a thread one page renders.
+
+    ``shown`` are ids in display order; ``more_replies`` maps a shown comment to how many of
+    its descendants were left out and the index (into the rows) of the first of them, where
+    its "show more" page starts; ``next_root`` is the index of the first top-level comment of
+    the next page, or None."""
+
+    shown: list[int]
+    more_replies: dict[int, tuple[int, int]]
+    next_root: int | None
+
+
+def thread_window(
+    rows: Sequence[tuple[int, int | None]], budget: int = THREAD_WINDOW
+) -> ThreadWindow:
+    """Choose what a page of a long thread renders, from ``(id, parent_id)`` rows in display
+    (path) order: whole top-level subtrees while they fit; when one does not, its first
+    ``budget`` comments in reading order, with the rest counted under the nearest shown
+    ancestor. A row whose parent is not in ``rows`` counts as top-level (a subtree page).
+    Rendering 500 comments cost most of a thread page's time; a reader reads the top first."""
+    shown: list[int] = []
+    included: set[int] = set()
+    anchor: dict[int, int] = {}  # comment id -> the shown comment its "more" link counts under
+    more: dict[int, tuple[int, int]] = {}
+    for index, (cid, parent_id) in enumerate(rows):
+        if parent_id is None or parent_id not in anchor:
+            if len(shown) >= budget:
+                return ThreadWindow(shown, more, index)
+            shown.append(cid)
+            included.add(cid)
+            anchor[cid] = cid
+            continue
+        if parent_id in included and len(shown) < budget:
+            shown.append(cid)
+            included.add(cid)
+            anchor[cid] = cid
+        else:
+            anchor[cid] = anchor[parent_id]
+            count, first = more.get(anchor[cid], (0, index))
+            more[anchor[cid]] = (count + 1, first)
+    return ThreadWindow(shown, more, None)

@@ -38,7 +38,10 @@ def _topics_for(session: Session, labels: list[str]) -> list[Topic]:
 def _set_topics(session: Session, insight: Insight, labels: list[str]) -> None:
     topics = _topics_for(session, labels)
     session.execute(delete(InsightTopic).where(InsightTopic.insight_id == insight.id))
-    session.add_all(InsightTopic(insight_id=insight.id, topic_id=t.id) for t in topics)
+    session.add_all(
+        InsightTopic(insight_id=insight.id, topic_id=t.id, useful_count=insight.useful_count)
+        for t in topics
+    )
 
 
 # --- insights ---------------------------------------------------------------------------------
@@ -319,6 +322,13 @@ def react(
         delta = -1
     counter = getattr(table, column)
     session.execute(update(table).where(table.id == target.id).values({column: counter + delta}))
+    if table is Insight and kind == "useful":
+        # The topics' copy of the count, which the "most useful" feed walks (models.InsightTopic).
+        session.execute(
+            update(InsightTopic)
+            .where(InsightTopic.insight_id == target.id)
+            .values(useful_count=InsightTopic.useful_count + delta)
+        )
     session.flush()
     session.expire(target)
 

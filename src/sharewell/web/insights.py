@@ -220,39 +220,60 @@ def publish(
     return _flash(_redirect(queries.insight_url(insight.public_id)), request, "Published.")
 
 
+def _thread_page(
+    request: Request, template: str, insight_out: object, page: queries.ThreadPage,
+    thread_url: str, fragment: bool, **extra: object,
+) -> Response:  # fmt: skip
+    """The nested page, or with ``fragment`` only the comments (and "more" links) htmx swaps
+    in where the reader asked for more of a long thread."""
+    context = {
+        "insight": insight_out,
+        "thread": queries.nest(page.comments),
+        "more_replies": page.more_replies,
+        "next_cursor": page.next_cursor,
+        "thread_url": thread_url,
+        **extra,
+    }
+    return render(request, "insights/thread_fragment.html" if fragment else template, context)
+
+
 @router.get("/insights/{pid}")
-def insight_page(request: Request, pid: str, me: WebMember, session: SessionDep) -> Response:
+def insight_page(
+    request: Request, pid: str, me: WebMember, session: SessionDep,
+    cursor: str | None = None, fragment: bool = False,
+) -> Response:  # fmt: skip
     viewer = queries.viewer_for(session, me)
     insight = queries.find_insight(session, pid, viewer)
     out = queries.insight_outs(session, [insight], viewer)[0]
-    comments = queries.thread(session, insight, viewer)
-    return render(
-        request,
-        "insights/page.html",
-        {"insight": out, "thread": queries.nest(comments), "comment_total": len(comments)},
-    )
+    page = queries.thread(session, insight, viewer, cursor=cursor)
+    total = insight.comment_count if cursor else page.total
+    return _thread_page(
+        request, "insights/page.html", out, page, queries.insight_url(insight.public_id),
+        fragment, comment_total=total, continued=bool(cursor),
+    )  # fmt: skip
 
 
 @router.get("/insights/{pid}/comments/{cid}")
 def comment_page(
-    request: Request, pid: str, cid: str, me: WebMember, session: SessionDep
-) -> Response:
+    request: Request, pid: str, cid: str, me: WebMember, session: SessionDep,
+    cursor: str | None = None, fragment: bool = False,
+) -> Response:  # fmt: skip
     viewer = queries.viewer_for(session, me)
     comment, insight = queries.find_comment(session, cid, viewer)
     if insight.public_id != pid:
         raise NotFound("No such comment.")
     out = queries.insight_outs(session, [insight], viewer)[0]
-    subtree = queries.thread(session, insight, viewer, under=comment)
-    return render(
-        request,
-        "insights/page.html",
-        {
-            "insight": out,
-            "thread": queries.nest(subtree),
-            "focus": subtree[0],
-            "comment_total": insight.comment_count,
-        },
+    page = queries.thread(session, insight, viewer, under=comment, cursor=cursor)
+    focus = (
+        page.comments[0]
+        if page.comments and not cursor
+        else queries.comment_out(session, comment, insight, viewer)
     )
+    return _thread_page(
+        request, "insights/page.html", out, page,
+        queries.comment_url(insight.public_id, comment.public_id), fragment, focus=focus,
+        comment_total=insight.comment_count, continued=bool(cursor),
+    )  # fmt: skip
 
 
 @router.get("/insights/{pid}/edit")
@@ -393,9 +414,8 @@ def add_comment(
     except ValidationError as exc:
         raise forms.first_error(exc) from None
     comment = service.add_comment(session, me, pid, data, settings.insight_limits)
-    return _flash(
-        _redirect(f"{queries.insight_url(pid)}#c-{comment.public_id}"), request, "Posted."
-    )
+    _, insight = queries.find_comment(session, comment.public_id, queries.viewer_for(session, me))
+    return _flash(_redirect(queries.comment_anchor(insight, comment.public_id)), request, "Posted.")
 
 
 def _insight_id_from(value: str) -> str | None:
@@ -448,8 +468,8 @@ def accept(
     accept: Annotated[int, Form()] = 1,
 ) -> Response:
     comment = service.accept_answer(session, me, cid, bool(accept))
-    insight_pid = queries.find_comment(session, cid, queries.viewer_for(session, me))[1].public_id
-    return _redirect(f"{queries.insight_url(insight_pid)}#c-{comment.public_id}")
+    _, insight = queries.find_comment(session, cid, queries.viewer_for(session, me))
+    return _redirect(queries.comment_anchor(insight, comment.public_id))
 
 
 # --- reactions --------------------------------------------------------------------------------
@@ -491,7 +511,7 @@ def react_comment(
         return render(
             request, "insights/_reactions.html", {"action": f"/comments/{cid}/react", "item": item}
         )
-    return _redirect(f"{queries.insight_url(insight.public_id)}#c-{cid}")
+    return _redirect(queries.comment_anchor(insight, cid))
 
 
 # --- follows and blocks -----------------------------------------------------------------------
@@ -693,7 +713,7 @@ def moderate_comment(
     service.moderate(session, me, hide=bool(hide), comment_public_id=cid)
     _, insight = queries.find_comment(session, cid, queries.viewer_for(session, me))
     return _flash(
-        _redirect(f"{queries.insight_url(insight.public_id)}#c-{cid}"),
+        _redirect(queries.comment_anchor(insight, cid)),
         request,
         "Hidden." if hide else "Restored.",
     )

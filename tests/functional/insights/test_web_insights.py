@@ -155,3 +155,60 @@ def test_reaction_buttons_carry_their_token_and_swap_alone_with_htmx(
         follow_redirects=False,
     )  # fmt: skip
     assert r.status_code == 303 and "Useful · 0" in client.get(url).text
+
+
+def _read_all(client: TestClient, url: str) -> list[str]:
+    """Every comment id on a thread page, following each "show more" link the way htmx does
+    (the fragment) and checking the plain link (no JavaScript) works too."""
+    soup = BeautifulSoup(client.get(url).text, "html.parser")
+    ids = [str(li["id"]) for li in soup.select("li.comment")]
+    for link in soup.select("li.more > a"):
+        plain = client.get(str(link["href"]))
+        assert plain.status_code == 200 and "<html" in plain.text
+        fragment = client.get(str(link["hx-get"]))
+        assert fragment.status_code == 200 and "<html" not in fragment.text
+        ids += _read_all(client, str(link["hx-get"]))
+    return ids
+
+
+def test_long_thread_shows_a_first_window_and_the_rest_one_click_away(
+    client: TestClient, db: Session, members: Members
+) -> None:
+    a, b = members.create(), members.create()
+    limits = rules.Limits()
+    insight = service.publish(db, a, InsightIn(kind="insight", title="Busy"), limits)
+    first = service.add_comment(db, b, insight.public_id, CommentIn(body="first"), limits)
+    created = [first.public_id]
+    for n in range(rules.THREAD_WINDOW + 10):  # more replies to the first than a page holds
+        reply = CommentIn(body=f"reply {n}", parent=first.public_id)
+        created.append(service.add_comment(db, a if n % 2 else b, insight.public_id, reply,
+                                           limits).public_id)  # fmt: skip
+    for n in range(3):
+        created.append(
+            service.add_comment(
+                db, a, insight.public_id, CommentIn(body=f"top {n}"), limits
+            ).public_id
+        )
+    db.commit()
+    url = f"/insights/{insight.public_id}"
+    page = client.get(url).text
+    soup = BeautifulSoup(page, "html.parser")
+    assert len(soup.select("li.comment")) == rules.THREAD_WINDOW
+    assert f"{len(created)} comments" in page  # the heading counts the whole thread
+    assert "Show 11 more replies" in page and "More comments" in page
+    seen = _read_all(client, url)
+    assert sorted(seen) == sorted(f"c-{c}" for c in created)  # each exactly once
+    # a tampered cursor is a clear 4xx, not a 500
+    assert client.get(f"{url}?cursor=not-a-cursor").status_code == 422
+    # replying in a long thread lands on a page that shows the reply
+    web_sign_in(client, b.email)
+    signed_in = BeautifulSoup(client.get(url).text, "html.parser")
+    tokens = [
+        i.get("value") for i in signed_in.select("li.comment form.reactions input[name=csrf_token]")
+    ]
+    assert tokens and all(tokens)  # the comments' reaction forms carry the page's CSRF token
+    r = post(client, f"{url}/comments", {"body": "late word"}, url)
+    assert r.status_code == 303
+    landing = r.headers["location"]  # type: ignore[attr-defined]
+    cid = landing.split("#c-")[1]
+    assert f'id="c-{cid}"' in client.get(landing).text

@@ -11,7 +11,7 @@ from tests.factories import Members
 
 from sharewell.errors import Conflict, NotFound
 from sharewell.insights import queries, rules, service
-from sharewell.insights.models import Comment, Reaction
+from sharewell.insights.models import Comment, InsightTopic, Reaction
 from sharewell.insights.schemas import CommentIn, InsightIn, InsightUpdate
 from sharewell.members import service as members_service
 from sharewell.network.models import Connection
@@ -109,11 +109,17 @@ def test_thread_paths_give_display_order_and_counts(db: Session, members: Member
         db, b, post.public_id, CommentIn(body="1.1.1", parent=c11.public_id), LIMITS
     )
     viewer = queries.viewer_for(db, None)
-    order = [c.id for c in queries.thread(db, post, viewer)]
+    order = [c.id for c in queries.thread(db, post, viewer).comments]
     assert order == [c1.public_id, c11.public_id, c111.public_id, c2.public_id]
     assert c111.depth == 2 and c111.path.startswith(c11.path)
-    sub = [c.id for c in queries.thread(db, post, viewer, under=c11)]
+    sub = [c.id for c in queries.thread(db, post, viewer, under=c11).comments]
     assert sub == [c11.public_id, c111.public_id]
+    # a page of two: the first top-level comment and its first reply, the rest one link away
+    window = queries.thread(db, post, viewer, budget=2)
+    assert [c.id for c in window.comments] == [c1.public_id, c11.public_id]
+    assert window.more_replies[c11.public_id][0] == 1 and window.next_cursor is not None
+    rest = queries.thread(db, post, viewer, cursor=window.next_cursor, budget=2)
+    assert [c.id for c in rest.comments] == [c2.public_id] and rest.next_cursor is None
     db.refresh(post)
     assert post.comment_count == 4
     page1 = queries.comments_page(db, post, viewer, limit=2, cursor=None)
@@ -172,7 +178,47 @@ def test_blocks_hide_items_and_stop_replies(db: Session, members: Members) -> No
     service.publish(db, b, InsightIn(kind="insight", title="By b"), LIMITS)
     viewer = queries.viewer_for(db, a)
     assert "By b" not in [i.title for i in queries.list_insights(db, viewer, limit=50).items]
-    shown = {x.id: x for x in queries.thread(db, other, viewer)}
+    shown = {x.id: x for x in queries.thread(db, other, viewer).comments}
     assert shown[bc.public_id].blocked and shown[bc.public_id].body_html == ""
     members_service.unblock(db, a, b)
     assert not members_service.is_blocked(db, a.id, b.id)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.integers(0, 2), st.sampled_from(rules.REACTIONS), st.booleans(), st.booleans()
+        ),
+        max_size=25,
+    )
+)
+def test_reaction_counts_equal_the_reactions_after_any_sequence(
+    db: Session, members: Members, steps: list[tuple[int, str, bool, bool]]
+) -> None:
+    """The "most useful" order reads ``useful_count`` instead of counting reactions, so the
+    column must always equal the rows: after any mix of reacting, repeating and withdrawing."""
+    author = members.create()
+    readers = [members.create() for _ in range(3)]
+    post = service.publish(
+        db, author, InsightIn(kind="insight", title="Count me", topics=["Hiring", "Go"]), LIMITS
+    )
+    note = service.add_comment(db, readers[0], post.public_id, CommentIn(body="a note"), LIMITS)
+    for who, kind, on_comment, on in steps:
+        reader = readers[who]
+        if on_comment and who == 0:
+            continue  # one's own comment takes no reactions (a clear 4xx, tested elsewhere)
+        if on_comment:
+            service.react(db, reader, kind=kind, on=on, comment_public_id=note.public_id)
+        else:
+            service.react(db, reader, kind=kind, on=on, insight_public_id=post.public_id)
+    for item, column in ((post, Reaction.insight_id), (note, Reaction.comment_id)):
+        db.refresh(item)
+        rows = db.scalars(select(Reaction.kind).where(column == item.id)).all()
+        counted = (rows.count("useful"), rows.count("acted_on"))
+        assert (item.useful_count, item.acted_count) == counted
+    # the topics' copy, which the "most useful" feed walks, follows the insight's count
+    copies = db.scalars(select(InsightTopic.useful_count).where(InsightTopic.insight_id == post.id))
+    assert list(copies) == [post.useful_count] * 2

@@ -55,6 +55,8 @@ def commands(members: int, url: str) -> dict[str, list[str]]:
         "standing": [py, str(HERE / "standing_bench.py")],
         "feed": [py, str(HERE / "feed_bench.py"), "--reuse", "--database-url", url],
         "http": [py, str(HERE / "http_bench.py"), "--database-url", url],
+        "search": [py, str(HERE / "search_bench.py"), "--database-url", url, "--profile", "50"],
+        "search_quality": [py, str(HERE / "search_quality.py")],
     }
 
 

@@ -27,6 +27,7 @@ from sharewell.search.models import SearchDocument, SearchTerm, SearchTermGram
 
 FTS = table("search_fts", column("rowid"))
 _names = itertools.count()
+BM25_WEIGHTS = "4.0, 2.0, 1.0, 0.0"  # name, title, body, facets
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,41 @@ def match(dialect: str, q: rules.Query, *, with_name: bool) -> Match:
         where=text(f"search_fts MATCH :{name}").bindparams(
             bindparam(name, rules.fts5_expression(q, with_name=with_name))
         ),
-        score=literal_column("-bm25(search_fts, 4.0, 2.0, 1.0, 0.0)"),
+        score=literal_column(f"-bm25(search_fts, {BM25_WEIGHTS})"),
     )
+
+
+def candidates(
+    dialect: str, q: rules.Query, *, with_name: bool, limit: int, since_doc_id: int = 0
+) -> Any:
+    """The ``limit`` best-scoring document ids for ``q`` from the full-text index alone, as a
+    subquery ``(id, score)``: the caller joins visibility onto this bounded set only, so a
+    query that matches a hundred thousand entries never joins a hundred thousand rows."""
+    name = f"c{next(_names) % 1_000_000}"
+    if dialect == "postgresql":
+        tsq = func.to_tsquery(
+            literal_column("'english'::regconfig"),
+            bindparam(name, rules.tsquery_expression(q, with_name=with_name)),
+        )
+        tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
+        score: ColumnElement[Any] = func.ts_rank(tsv, tsq)
+        stmt = select(SearchDocument.id.label("id"), score.label("score")).where(tsv.op("@@")(tsq))
+        if since_doc_id:
+            stmt = stmt.where(SearchDocument.id > since_doc_id)
+    else:
+        score = literal_column(f"-bm25(search_fts, {BM25_WEIGHTS})")
+        stmt = (
+            select(FTS.c.rowid.label("id"), score.label("score"))
+            .select_from(FTS)
+            .where(
+                text(f"search_fts MATCH :{name}").bindparams(
+                    bindparam(name, rules.fts5_expression(q, with_name=with_name))
+                )
+            )
+        )
+        if since_doc_id:
+            stmt = stmt.where(FTS.c.rowid > since_doc_id)
+    return stmt.order_by(score.desc()).limit(limit).subquery()
 
 
 def trigram_candidates(session: Session, token: str, limit: int = 60) -> list[str]:

@@ -52,13 +52,19 @@ def _alnum(text: str) -> str:
 
 def facet(kind: str, value: str) -> str:
     """A facet token that the full-text index holds next to the text: ``zc`` company, ``zy``
-    city, ``zt`` topic, ``zk`` document kind, ``zi`` insight kind. Letters and digits only,
+    city, ``zt`` topic, ``zk`` document kind, ``zi`` insight kind, ``zv`` a contact's
+    visibility. Letters and digits only,
     so both backends' tokenizers keep it whole."""
     return f"z{kind}{_alnum(value)}"
 
 
 def kind_facet(kind: str) -> str:
     return facet("k", kind)
+
+
+def visibility_facet(visibility: str) -> str:
+    """``zvopen``, ``zvblind``, ``zvcounted`` or ``zvprivate`` on a contact's document."""
+    return facet("v", visibility)
 
 
 def topic_facet(slug_or_label: str) -> str:
@@ -191,6 +197,28 @@ def card_coverage(card: Mapping[str, object], groups: Sequence[Sequence[str]]) -
             shown += words(str(value))
     matched = sum(1 for group in groups if any(_stem_match(t, w) for t in group for w in shown))
     return matched / len(groups)
+
+
+def text_coverage(texts: Iterable[str], groups: Sequence[Sequence[str]]) -> float:
+    """Share of the query's word groups that occur in ``texts`` (the same loose stem match as
+    for cards): how much of the question a document answers, comparable across kinds."""
+    if not groups:
+        return 1.0
+    shown = [w for t in texts for w in words(t)]
+    matched = sum(1 for group in groups if any(_stem_match(t, w) for t in group for w in shown))
+    return matched / len(groups)
+
+
+# Part of a match's text score that depends only on how many of the query's words it has; the
+# rest comes from its full-text rank within its kind (bm25 / ts_rank, best of the kind = 1).
+COVERAGE_FLOOR = 0.5
+
+
+def text_score(coverage: float, rank: float) -> float:
+    """Text relevance 0-1: coverage first (a document with every word beats one with some,
+    whichever kind it is), the within-kind rank second. Full-text scores of different kinds
+    are not comparable, so the rank alone never lifts a partial match over a full one."""
+    return coverage * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * rank)
 
 
 def card_shows_filters(

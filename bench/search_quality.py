@@ -243,6 +243,9 @@ def main() -> None:
         default=None,
         help="a folder: generate the SQLite network there once, reuse it on later runs",
     )
+    ap.add_argument(
+        "--no-semantic", action="store_true", help="skip the semantic run even when installed"
+    )
     args = ap.parse_args()
     tmp = args.reuse or tempfile.mkdtemp(prefix="sw-quality-")
     Path(tmp).mkdir(parents=True, exist_ok=True)
@@ -272,7 +275,7 @@ def main() -> None:
         }
         # Tuning looks at the tune half only; the reported numbers are the test half's.
         halves = {"tune": cases[0::2], "test": cases[1::2]}
-        semantic_on = semantic.configure(True)
+        semantic_on = semantic.configure(not args.no_semantic)
         results: dict[str, dict[str, Any]] = {}
         for name, (weights, standing) in configs.items():
             if semantic_on:

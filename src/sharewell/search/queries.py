@@ -279,7 +279,8 @@ def _shared(ctx: _Ctx, visibility: str) -> Callable[[Any], Any]:
 def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     """Open cards may match by name; blind cards never do. Each candidate is then rebuilt by
     ``card_fields_for`` and kept only if what it *shows* matches the words and filters; its
-    text score is that visible coverage alone, so hidden fields never move a card up."""
+    text score comes from that visible coverage alone (``rules.CARD_RANK`` stands in for a
+    full-text rank), so hidden fields never move a card up."""
     rows: list[Any] = []
     for visibility, with_name in (("open", True), ("blind", False)):
         vq = _with_visibility(q, visibility)
@@ -329,7 +330,7 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
                 doc_id,
                 ref_id,
                 owner_id,
-                coverage,
+                rules.text_score(coverage, rules.CARD_RANK),
                 extra={"card": card, "public_id": contact.public_id},
             )
         )

@@ -214,6 +214,11 @@ def text_coverage(texts: Iterable[str], groups: Sequence[Sequence[str]]) -> floa
 COVERAGE_FLOOR = 0.5
 
 
+# A card's full-text rank would weigh fields a blind card hides, so it is never used: every
+# card counts as a middling match of its kind, and its coverage of what it shows decides.
+CARD_RANK = 0.5
+
+
 def text_score(coverage: float, rank: float) -> float:
     """Text relevance 0-1: coverage first (a document with every word beats one with some,
     whichever kind it is), the within-kind rank second. Full-text scores of different kinds
@@ -276,12 +281,17 @@ class Signals:
 
 
 def blend(signals: Signals, weights: Weights) -> float:
-    """The score and, in ``signals.parts``, each signal's share of it (for ``explain=1``)."""
+    """The score and, in ``signals.parts``, each signal's share of it (for ``explain=1``).
+
+    Relevance first: closeness and standing scale the text relevance instead of adding to
+    it, so a near or well-standing member's weak match cannot climb over strong matches by
+    proximity alone (which cost recall when they were added), while among equally relevant
+    results the closer and better-standing ones still come first."""
     standing = 0.5 if signals.standing is None else signals.standing
     parts = {
         "text": weights.text * signals.text,
-        "closeness": weights.closeness * signals.closeness,
-        "standing": weights.standing * standing,
+        "closeness": weights.closeness * signals.closeness * signals.text,
+        "standing": weights.standing * standing * signals.text,
     }
     signals.parts = {k: round(v, 4) for k, v in parts.items()}
     return sum(parts.values())

@@ -12,6 +12,7 @@ SQLite: the FTS5 triggers on ``search_documents`` must survive (and keep the ind
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016_searchspeed"
@@ -40,6 +41,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     for visibility in VISIBILITIES:
         op.execute(
-            f"UPDATE search_documents SET facets = replace(facets, ' zv{visibility}', '') "
-            "WHERE kind = 'contact'"
+            sa.text(
+                "UPDATE search_documents SET facets = replace(facets, :token, '') "
+                "WHERE kind = 'contact'"
+            ).bindparams(token=f" zv{visibility}")
         )

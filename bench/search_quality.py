@@ -303,7 +303,11 @@ def main() -> None:
         "cases": {k: sum(1 for c in cases if c.kind == k) for k in sorted({c.kind for c in cases})},
         "weights": queries.settings_weights(settings).__dict__,
         "results": results,
-        "semantic": "measured" if semantic_on else f"not installed ({semantic.INSTALL_HINT})",
+        "semantic": "measured"
+        if semantic_on
+        else "skipped (--no-semantic)"
+        if args.no_semantic
+        else f"not installed ({semantic.INSTALL_HINT})",
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "search_quality.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -4,7 +4,6 @@ tolerance (a padded-trigram table on SQLite, ``pg_trgm`` on PostgreSQL)."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,6 @@ from sharewell.search import rules
 from sharewell.search.models import SearchDocument, SearchTerm, SearchTermGram
 
 FTS = table("search_fts", column("rowid"))
-_names = itertools.count()
 BM25_WEIGHTS = "4.0, 2.0, 1.0, 0.0"  # name, title, body, facets
 
 
@@ -39,8 +37,10 @@ class Match:
 
 def match(dialect: str, q: rules.Query, *, with_name: bool) -> Match:
     """Documents matching ``q``; ``with_name`` lets the name column match (members and open
-    cards only). Bind names are unique so several matches can share one statement."""
-    name = f"m{next(_names) % 1_000_000}"
+    cards only). One match per statement: the bind name is fixed, so the statement's SQL is
+    the same on every search and SQLAlchemy's compiled cache is used (two matches in one
+    statement would fail loudly on the shared name)."""
+    name = "fts_q"
     if dialect == "postgresql":
         tsq = func.to_tsquery(
             literal_column("'english'::regconfig"),
@@ -68,7 +68,7 @@ def candidates(
     """The ``limit`` best-scoring document ids for ``q`` from the full-text index alone, as a
     subquery ``(id, score)``: the caller joins visibility onto this bounded set only, so a
     query that matches a hundred thousand entries never joins a hundred thousand rows."""
-    name = f"c{next(_names) % 1_000_000}"
+    name = "fts_q"  # fixed, as in ``match``: the compiled statement is cached
     if dialect == "postgresql":
         tsq = func.to_tsquery(
             literal_column("'english'::regconfig"),

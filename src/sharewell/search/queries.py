@@ -654,7 +654,15 @@ def _present(
     query: rules.Query,
 ) -> list[SearchHit]:
     owners = {h.owner_id for _, h, _ in chosen}
-    people = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(sorted(owners))))}
+    # Columns only: a Member entity would load its topics, items and links (selectin) too.
+    people = {
+        m.id: m
+        for m in session.execute(
+            select(Member.id, Member.handle, Member.display_name, Member.headline).where(
+                Member.id.in_(sorted(owners))
+            )
+        )
+    }
     insight_ids = [h.ref_id for _, h, _ in chosen if h.kind == "insight"]
     comment_ids = [h.ref_id for _, h, _ in chosen if h.kind == "comment"]
     insights = {

@@ -155,6 +155,11 @@ def parse(
 
 
 def _with_kind(q: rules.Query, kind: str) -> rules.Query:
+    """The kind's facet token, unless a visibility facet (contacts only) already implies it:
+    ``zkcontact`` is on every contact, and intersecting its posting list is the costliest
+    part of a card search (the statements still filter on ``kind``)."""
+    if kind == "contact" and any(f.startswith(rules.VISIBILITY_PREFIX) for f in q.facets):
+        return q
     return replace(q, facets=(rules.kind_facet(kind), *q.facets))
 
 

@@ -122,7 +122,7 @@ def commands(members: int, backend: str, url: str) -> dict[str, list[str]]:
     label = f"{members:,} members ({backend})"
     db = {
         "paths_db": [py, str(HERE / "paths_db_bench.py"), "--database-url", url, "--label", label],
-        "search": [py, str(HERE / "search_bench.py"), "--database-url", url],
+        "search": [py, str(HERE / "search_bench.py"), "--database-url", url, "--profile", "50"],
         "feed": [
             py,
             str(HERE / "feed_bench.py"),

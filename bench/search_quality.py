@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -237,8 +238,17 @@ def main() -> None:
     ap.add_argument("--members", type=int, default=1500)
     ap.add_argument("--cases", type=int, default=40, help="queries per kind")
     ap.add_argument("--database-url", default=None, help="an EMPTY database (default: SQLite)")
+    ap.add_argument(
+        "--reuse",
+        default=None,
+        help="a folder: generate the SQLite network there once, reuse it on later runs",
+    )
+    ap.add_argument(
+        "--no-semantic", action="store_true", help="skip the semantic run even when installed"
+    )
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="sw-quality-")
+    tmp = args.reuse or tempfile.mkdtemp(prefix="sw-quality-")
+    Path(tmp).mkdir(parents=True, exist_ok=True)
     url = args.database_url or f"sqlite:///{tmp}/quality.sqlite3"
     engine = make_engine(url)
     upgrade(engine)
@@ -246,9 +256,12 @@ def main() -> None:
     factory = make_session_factory(engine)
     t0 = time.perf_counter()
     with session_scope(factory) as session:
-        generate(
-            session, DemoOptions(members=args.members, contacts_per_member=20), settings=settings
-        )
+        if session.scalar(select(Member.id).limit(1)) is None:
+            generate(
+                session,
+                DemoOptions(members=args.members, contacts_per_member=20),
+                settings=settings,
+            )
     gen_s = time.perf_counter() - t0
     rng = np.random.default_rng(11)
     with session_scope(factory) as session:
@@ -260,18 +273,26 @@ def main() -> None:
             "text_network": (rules.Weights(0.6, 0.3, 0.0), None),
             "text_network_standing": (queries.settings_weights(settings), lookup),
         }
-        semantic_on = semantic.configure(True)
-        results = {}
+        # Tuning looks at the tune half only; the reported numbers are the test half's.
+        halves = {"tune": cases[0::2], "test": cases[1::2]}
+        semantic_on = semantic.configure(not args.no_semantic)
+        results: dict[str, dict[str, Any]] = {}
         for name, (weights, standing) in configs.items():
             if semantic_on:
                 semantic.configure(False)
-            results[name] = evaluate(session, index, cases, settings, weights, standing)
+            results[name] = {
+                half: evaluate(session, index, part, settings, weights, standing)
+                for half, part in halves.items()
+            }
         if semantic_on:
             semantic.configure(True)
             semantic.build_vectors(session)
-            results["semantic_text_network_standing"] = evaluate(
-                session, index, cases, settings, queries.settings_weights(settings), lookup
-            )
+            results["semantic_text_network_standing"] = {
+                half: evaluate(
+                    session, index, part, settings, queries.settings_weights(settings), lookup
+                )
+                for half, part in halves.items()
+            }
         session.rollback()
     report = {
         "run": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -282,7 +303,11 @@ def main() -> None:
         "cases": {k: sum(1 for c in cases if c.kind == k) for k in sorted({c.kind for c in cases})},
         "weights": queries.settings_weights(settings).__dict__,
         "results": results,
-        "semantic": "measured" if semantic_on else f"not installed ({semantic.INSTALL_HINT})",
+        "semantic": "measured"
+        if semantic_on
+        else "skipped (--no-semantic)"
+        if args.no_semantic
+        else f"not installed ({semantic.INSTALL_HINT})",
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "search_quality.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -294,15 +319,19 @@ def main() -> None:
         + ", ".join(f"{n} {k}" for k, n in report["cases"].items())
         + ". Graded relevance: 1 = matches the need, 2 = matches and is within two hops.",
         "`ndcg10_topical` scores the same rankings with binary, topical-only relevance.",
+        "The set is split in two halves (alternate queries): ranking changes were tried on",
+        "the **tune** half only; the **test** half is the one to read.",
         "",
-        "| configuration | set | nDCG@10 | recall@50 | nDCG@10 (topical only) |",
-        "|---|---|---|---|---|",
+        "| configuration | half | set | nDCG@10 | recall@50 | nDCG@10 (topical only) |",
+        "|---|---|---|---|---|---|",
     ]
-    for name, res in results.items():
-        for kind, m in res.items():
-            lines.append(
-                f"| {name} | {kind} | {m['ndcg10']} | {m['recall50']} | {m['ndcg10_topical']} |"
-            )
+    for half in ("test", "tune"):
+        for name, res in results.items():
+            for kind, m in res[half].items():
+                lines.append(
+                    f"| {name} | {half} | {kind} | {m['ndcg10']} | {m['recall50']} | "
+                    f"{m['ndcg10_topical']} |"
+                )
     lines += ["", f"Semantic: {report['semantic']}.", ""]
     (RESULTS / "search_quality.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

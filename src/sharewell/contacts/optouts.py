@@ -23,6 +23,7 @@ from sharewell.contacts.models import Contact, ContactEmail, ContactPhone, OptOu
 from sharewell.db import utcnow
 from sharewell.errors import InvalidInput
 from sharewell.mail import service as mail
+from sharewell.search.indexing import refresh_contact_documents
 
 OptOutKind = Literal["email", "phone", "linkedin"]
 HASH_BATCH = 500
@@ -99,10 +100,18 @@ def enforce(session: Session, kind: str, normalized: str) -> int:
         condition = Contact.id.in_(matching)
     else:
         condition = Contact.linkedin_key == normalized
-    result = session.execute(
-        update(Contact).where(condition).values(visibility="private", opted_out=True)
+    changed = list(
+        session.execute(
+            update(Contact)
+            .where(condition)
+            .values(visibility="private", opted_out=True)
+            .returning(Contact.id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    # A bulk statement bypasses the ORM hook: the search documents carry the visibility.
+    refresh_contact_documents(session.connection(), changed)
+    return len(changed)
 
 
 # --- confirming an email opt-out ---------------------------------------------------------------

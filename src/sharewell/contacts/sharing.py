@@ -22,6 +22,7 @@ from sharewell.contacts.queries import own_contact
 from sharewell.db import utcnow
 from sharewell.errors import Conflict, InvalidInput, NotFound, RateLimited
 from sharewell.members.models import Member
+from sharewell.search.indexing import refresh_contact_documents
 
 # Called with the ids of entries that just went from ``private`` to shared, in the same
 # transaction (the privacy area registers the notice to the person here).
@@ -138,9 +139,17 @@ def bulk_set_visibility(
                 select(Contact.id).where(query.whereclause, Contact.visibility == "private")
             )
         )
-    result = session.execute(query.values(**values).execution_options(synchronize_session=False))
+    changed = list(
+        session.execute(
+            query.values(**values)
+            .returning(Contact.id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
+    )
+    # A bulk statement bypasses the ORM hook: the search documents carry the visibility.
+    refresh_contact_documents(session.connection(), changed)
     _shared_now(session, holder, newly)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return len(changed)
 
 
 def get_defaults(session: Session, holder: Member) -> HolderSettings:

@@ -4,7 +4,6 @@ tolerance (a padded-trigram table on SQLite, ``pg_trgm`` on PostgreSQL)."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,7 @@ from sharewell.search import rules
 from sharewell.search.models import SearchDocument, SearchTerm, SearchTermGram
 
 FTS = table("search_fts", column("rowid"))
-_names = itertools.count()
+BM25_WEIGHTS = "4.0, 2.0, 1.0, 0.0"  # name, title, body, facets
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,10 @@ class Match:
 
 def match(dialect: str, q: rules.Query, *, with_name: bool) -> Match:
     """Documents matching ``q``; ``with_name`` lets the name column match (members and open
-    cards only). Bind names are unique so several matches can share one statement."""
-    name = f"m{next(_names) % 1_000_000}"
+    cards only). One match per statement: the bind name is fixed, so the statement's SQL is
+    the same on every search and SQLAlchemy's compiled cache is used (two matches in one
+    statement would fail loudly on the shared name)."""
+    name = "fts_q"
     if dialect == "postgresql":
         tsq = func.to_tsquery(
             literal_column("'english'::regconfig"),
@@ -57,8 +58,41 @@ def match(dialect: str, q: rules.Query, *, with_name: bool) -> Match:
         where=text(f"search_fts MATCH :{name}").bindparams(
             bindparam(name, rules.fts5_expression(q, with_name=with_name))
         ),
-        score=literal_column("-bm25(search_fts, 4.0, 2.0, 1.0, 0.0)"),
+        score=literal_column(f"-bm25(search_fts, {BM25_WEIGHTS})"),
     )
+
+
+def candidates(
+    dialect: str, q: rules.Query, *, with_name: bool, limit: int, since_doc_id: int = 0
+) -> Any:
+    """The ``limit`` best-scoring document ids for ``q`` from the full-text index alone, as a
+    subquery ``(id, score)``: the caller joins visibility onto this bounded set only, so a
+    query that matches a hundred thousand entries never joins a hundred thousand rows."""
+    name = "fts_q"  # fixed, as in ``match``: the compiled statement is cached
+    if dialect == "postgresql":
+        tsq = func.to_tsquery(
+            literal_column("'english'::regconfig"),
+            bindparam(name, rules.tsquery_expression(q, with_name=with_name)),
+        )
+        tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
+        score: ColumnElement[Any] = func.ts_rank(tsv, tsq)
+        stmt = select(SearchDocument.id.label("id"), score.label("score")).where(tsv.op("@@")(tsq))
+        if since_doc_id:
+            stmt = stmt.where(SearchDocument.id > since_doc_id)
+    else:
+        score = literal_column(f"-bm25(search_fts, {BM25_WEIGHTS})")
+        stmt = (
+            select(FTS.c.rowid.label("id"), score.label("score"))
+            .select_from(FTS)
+            .where(
+                text(f"search_fts MATCH :{name}").bindparams(
+                    bindparam(name, rules.fts5_expression(q, with_name=with_name))
+                )
+            )
+        )
+        if since_doc_id:
+            stmt = stmt.where(FTS.c.rowid > since_doc_id)
+    return stmt.order_by(score.desc()).limit(limit).subquery()
 
 
 def trigram_candidates(session: Session, token: str, limit: int = 60) -> list[str]:

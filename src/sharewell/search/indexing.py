@@ -44,6 +44,8 @@ _CONTACT_FIELDS = (
     "skills",
     "how_known",
     "holder_id",
+    "visibility",
+    "opted_out",
 )
 _MEMBER_FIELDS = ("display_name", "headline", "location")
 _INSIGHT_FIELDS = ("title", "body_md", "kind", "deleted_at")
@@ -127,6 +129,8 @@ def contact_documents(conn: Connection, ids: Sequence[int]) -> list[Doc]:
                 Contact.how_known,
                 Contact.company_key,
                 Contact.city_key,
+                Contact.visibility,
+                Contact.opted_out,
             ).where(Contact.id.in_(chunk))
         ):
             docs.append(contact_document(*row))
@@ -148,11 +152,20 @@ def contact_document(
     how_known: str,
     company_key: str,
     city_key: str,
+    visibility: str,
+    opted_out: bool,
 ) -> Doc:
-    """Only fields that are shareable at all; never email, phone, notes or dates."""
+    """A contact's one document row (a pure function: every writer, row by row or in bulk,
+    builds contact documents here). Only fields that are shareable at all; never email,
+    phone, notes or dates. The visibility facet lets a search ask the full-text index for
+    open, blind or counted entries only, so private ones are never even candidates; the
+    search still re-checks ``contacts`` for the few candidates it keeps."""
     name = full_name or " ".join(p for p in (given_name, family_name) if p)
     skills = list(skills or [])
-    facets = [rules.kind_facet("contact")]
+    facets = [
+        rules.kind_facet("contact"),
+        rules.visibility_facet("private" if opted_out else visibility),
+    ]
     if company_key:
         facets.append(rules.company_facet(company_key))
     if city_key:
@@ -358,6 +371,8 @@ def write_imported_contact_documents(
             c.get("how_known", ""),
             c["company_key"],
             c["city_key"],
+            c["visibility"],
+            bool(c["opted_out"]),
         )
         for c in contacts
     ]

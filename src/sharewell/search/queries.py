@@ -50,6 +50,7 @@ from sharewell.search.schemas import (
 
 StandingLookup = Callable[[Session, Sequence[int]], dict[int, float]]
 _SNIPPET = 180
+OVERFETCH = 4  # full-text candidates per kept candidate, before visibility is joined
 
 
 @lru_cache(maxsize=1)
@@ -113,17 +114,27 @@ def _clean_filters(params: SearchParams) -> tuple[str | None, str | None, str | 
     return topic, company or None, city or None
 
 
-def parse(session: Session, params: SearchParams) -> tuple[rules.Query, dict[str, list[str]]]:
-    """Words, their typo corrections (from members' names and topics only) and facets."""
+def parse(
+    session: Session, params: SearchParams, *, fuzzy: bool = True
+) -> tuple[rules.Query, dict[str, list[str]]]:
+    """Words, their typo corrections (from members' names and topics only) and facets.
+    ``fuzzy=False`` skips the corrections (the search asks for them only when the words as
+    typed find less than a page: the trigram lookup is the costliest part of parsing)."""
     words = rules.tokens(params.q)
     corrections: dict[str, list[str]] = {}
     groups = []
-    known = set(session.scalars(select(SearchTerm.term).where(SearchTerm.term.in_(words))))
-    if words:
-        backends.prepare(session)
+    unknown: set[str] = set()
+    if fuzzy and words:
+        fuzzy_words = [w for w in words if rules.max_edits(w)]
+        known = set(
+            session.scalars(select(SearchTerm.term).where(SearchTerm.term.in_(fuzzy_words)))
+        )
+        unknown = set(fuzzy_words) - known
+        if unknown:
+            backends.prepare(session)
     for w in words:
         alternatives = [w]
-        if w not in known and rules.max_edits(w):
+        if w in unknown:
             close = rules.close_terms(w, backends.trigram_candidates(session, w))
             if close:
                 corrections[w] = close
@@ -144,7 +155,18 @@ def parse(session: Session, params: SearchParams) -> tuple[rules.Query, dict[str
 
 
 def _with_kind(q: rules.Query, kind: str) -> rules.Query:
+    """The kind's facet token, unless a visibility facet (contacts only) already implies it:
+    ``zkcontact`` is on every contact, and intersecting its posting list is the costliest
+    part of a card search (the statements still filter on ``kind``)."""
+    if kind == "contact" and any(f.startswith(rules.VISIBILITY_PREFIX) for f in q.facets):
+        return q
     return replace(q, facets=(rules.kind_facet(kind), *q.facets))
+
+
+def _with_visibility(q: rules.Query, visibility: str) -> rules.Query:
+    """Only contacts indexed with this visibility are candidates (``contacts`` is still
+    re-checked for the ones kept, so a stale document can only miss, never show)."""
+    return replace(q, facets=(rules.visibility_facet(visibility), *q.facets))
 
 
 def _scope(ctx: _Ctx, stmt: Any) -> Any:
@@ -158,7 +180,34 @@ def _scope(ctx: _Ctx, stmt: Any) -> Any:
 
 
 def _ranked(ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Any) -> Any:
-    m = backends.match(ctx.dialect, _with_kind(q, kind), with_name=with_name)
+    """The kind's best ``ctx.candidates`` visible documents for ``q``. Without a degree
+    filter the full-text index first picks a bounded set of best-scoring ids (``OVERFETCH``
+    times the candidates, so what visibility drops still leaves enough) and only those are
+    joined to the visibility rules; the ones kept are exactly the best visible ones among
+    them. With a degree filter the allowed owners are part of the join instead, unbounded,
+    since a far-away majority could otherwise crowd out every allowed one."""
+    kq = _with_kind(q, kind)
+    if ctx.ball is None:
+        best = backends.candidates(
+            ctx.dialect,
+            kq,
+            with_name=with_name,
+            limit=ctx.candidates * OVERFETCH,
+            since_doc_id=ctx.params.since_doc_id,
+        )
+        stmt = (
+            select(
+                SearchDocument.id,
+                SearchDocument.ref_id,
+                SearchDocument.owner_id,
+                best.c.score.label("score"),
+            )
+            .select_from(best.join(SearchDocument, SearchDocument.id == best.c.id))
+            .where(SearchDocument.kind == kind)
+        )
+        stmt = extra(_scope(ctx, stmt))
+        return stmt.order_by(best.c.score.desc(), SearchDocument.id).limit(ctx.candidates)
+    m = backends.match(ctx.dialect, kq, with_name=with_name)
     stmt = (
         select(
             SearchDocument.id,
@@ -235,10 +284,12 @@ def _shared(ctx: _Ctx, visibility: str) -> Callable[[Any], Any]:
 def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     """Open cards may match by name; blind cards never do. Each candidate is then rebuilt by
     ``card_fields_for`` and kept only if what it *shows* matches the words and filters; its
-    text score is that visible coverage alone, so hidden fields never move a card up."""
+    text score comes from that visible coverage alone (``rules.CARD_RANK`` stands in for a
+    full-text rank), so hidden fields never move a card up."""
     rows: list[Any] = []
     for visibility, with_name in (("open", True), ("blind", False)):
-        stmt = _ranked(ctx, "contact", q, with_name=with_name, extra=_shared(ctx, visibility))
+        vq = _with_visibility(q, visibility)
+        stmt = _ranked(ctx, "contact", vq, with_name=with_name, extra=_shared(ctx, visibility))
         rows += ctx.session.execute(stmt).all()
     if not rows:
         return []
@@ -284,7 +335,7 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
                 doc_id,
                 ref_id,
                 owner_id,
-                coverage,
+                rules.text_score(coverage, rules.CARD_RANK),
                 extra={"card": card, "public_id": contact.public_id},
             )
         )
@@ -294,7 +345,8 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
 def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     """Holders with at least ``min_group_size`` counted entries matching every word (names are
     never searched): shown only as a count."""
-    m = backends.match(ctx.dialect, _with_kind(replace(q, mode="and"), "contact"), with_name=False)
+    counted = _with_visibility(replace(q, mode="and"), "counted")
+    m = backends.match(ctx.dialect, _with_kind(counted, "contact"), with_name=False)
     n = func.count(SearchDocument.id)
     stmt = (
         select(SearchDocument.owner_id, n)
@@ -361,10 +413,11 @@ def closeness_of(
     if index is None or not wanted:
         return {o: (-1, None) for o in wanted}
     degrees = index.degrees_of(viewer_id, np.asarray(wanted, dtype=np.int64), blocked=blocked)
-    mine: dict[int, float] = {}
+    mine_ids = np.zeros(0, dtype=np.int64)
+    mine_ws = np.zeros(0, dtype=np.float64)
     if viewer_id < index.n:
-        nbrs, ws = index.neighbours(viewer_id)
-        mine = {int(n): float(w) / 5.0 for n, w in zip(nbrs, ws, strict=True)}
+        nbrs, ws = index.neighbours(viewer_id)  # sorted by id
+        mine_ids, mine_ws = nbrs.astype(np.int64), ws.astype(np.float64) / 5.0
     out: dict[int, tuple[int, float | None]] = {}
     for owner, d in zip(wanted, degrees, strict=True):
         degree = int(d)
@@ -372,17 +425,16 @@ def closeness_of(
         if owner == viewer_id:
             degree, strength = 0, 1.0
         elif degree == 1:
-            strength = mine.get(owner)
-        elif degree == 2 and owner < index.n:
+            i = int(np.searchsorted(mine_ids, owner))
+            if i < mine_ids.size and mine_ids[i] == owner:
+                strength = float(mine_ws[i])
+        elif degree == 2 and owner < index.n and mine_ids.size:
+            # Best product of tie strengths through a shared connection, in numpy.
             nbrs, ws = index.neighbours(owner)
-            strength = max(
-                (
-                    mine[int(n)] * float(w) / 5.0
-                    for n, w in zip(nbrs, ws, strict=True)
-                    if int(n) in mine
-                ),
-                default=None,
-            )
+            at = np.minimum(np.searchsorted(mine_ids, nbrs), mine_ids.size - 1)
+            shared = mine_ids[at] == nbrs
+            if shared.any():
+                strength = float(np.max(mine_ws[at[shared]] * ws[shared] / 5.0))
         out[owner] = (degree, strength)
     return out
 
@@ -418,7 +470,7 @@ def search(
     limit = max(1, min(params.limit, rules.LIMIT_MAX))
     weights = weights or settings_weights(settings)
     lookup = default_standing() if isinstance(standing, str) else standing
-    query, corrections = parse(session, params)
+    query, corrections = parse(session, params, fuzzy=False)
     if query.empty:
         return SearchOut(query=params.q, items=[], corrections={})
     blocked = blocks_of(session, viewer.id)
@@ -442,20 +494,15 @@ def search(
         return SearchOut(query=params.q, items=[], corrections=corrections)
 
     hits: dict[tuple[str, int, int], _Hit] = {}
-    modes = ["and"] if len(query.groups) <= 1 else ["and", "or"]
-    for mode in modes:
-        q = replace(query, mode=mode)
-        for kind in kinds:
-            if kind == "aggregate" and mode == "or":
-                continue
-            for hit in _MATCHERS[kind](ctx, q):
-                key = (hit.kind, hit.ref_id, hit.owner_id)
-                if key not in hits:
-                    if mode == "or":
-                        hit.text *= 0.8  # matched some words only
-                    hits[key] = hit
-        if len(hits) >= limit:
-            break
+    _collect(ctx, replace(query, mode="and"), kinds, hits)
+    if len(hits) < limit:
+        # Typo corrections only when the words as typed find less than a page.
+        corrected, corrections = parse(session, params)
+        if corrections:
+            query = ctx.query = corrected
+            _collect(ctx, replace(query, mode="and"), kinds, hits)
+    if len(hits) < limit and len(query.groups) > 1:
+        _collect(ctx, replace(query, mode="or"), kinds, hits)
 
     use_semantic = bool(params.semantic and semantic.enabled() and params.q.strip())
     if use_semantic:
@@ -488,6 +535,36 @@ def search(
         sharing.record_displays(session, viewer, shown, "search", settings)
     items = _present(session, chosen, params, query)
     return SearchOut(query=params.q, items=items, corrections=corrections, semantic=use_semantic)
+
+
+def _collect(
+    ctx: _Ctx, q: rules.Query, kinds: Sequence[str], hits: dict[tuple[str, int, int], _Hit]
+) -> None:
+    """Add each kind's matches for ``q`` that are not in ``hits`` yet. The text signal is
+    ``rules.text_score``: every word matched (``and`` mode) counts fully; in ``or`` mode by the
+    share of the words the document has. Cards are scored on what they show (coverage)."""
+    for kind in kinds:
+        if kind == "aggregate" and q.mode == "or":
+            continue
+        found = [h for h in _MATCHERS[kind](ctx, q) if (h.kind, h.ref_id, h.owner_id) not in hits]
+        if kind in ("member", "insight", "comment"):
+            covered = _coverage(ctx, found, q) if q.mode == "or" else {}
+            for h in found:
+                h.text = rules.text_score(covered.get(h.doc_id, 1.0), h.text)
+        for h in found:
+            hits[(h.kind, h.ref_id, h.owner_id)] = h
+
+
+def _coverage(ctx: _Ctx, found: Sequence[_Hit], q: rules.Query) -> dict[int, float]:
+    """Share of the query's words each document has (one query for the kept candidates)."""
+    if not found:
+        return {}
+    rows = ctx.session.execute(
+        select(
+            SearchDocument.id, SearchDocument.name, SearchDocument.title, SearchDocument.body
+        ).where(SearchDocument.id.in_(sorted({h.doc_id for h in found})))
+    )
+    return {int(r[0]): rules.text_coverage(r[1:], q.groups) for r in rows}
 
 
 def settings_weights(settings: Settings) -> rules.Weights:
@@ -582,7 +659,15 @@ def _present(
     query: rules.Query,
 ) -> list[SearchHit]:
     owners = {h.owner_id for _, h, _ in chosen}
-    people = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(sorted(owners))))}
+    # Columns only: a Member entity would load its topics, items and links (selectin) too.
+    people = {
+        m.id: m
+        for m in session.execute(
+            select(Member.id, Member.handle, Member.display_name, Member.headline).where(
+                Member.id.in_(sorted(owners))
+            )
+        )
+    }
     insight_ids = [h.ref_id for _, h, _ in chosen if h.kind == "insight"]
     comment_ids = [h.ref_id for _, h, _ in chosen if h.kind == "comment"]
     insights = {

@@ -56,13 +56,22 @@ def _alnum(text: str) -> str:
 
 def facet(kind: str, value: str) -> str:
     """A facet token that the full-text index holds next to the text: ``zc`` company, ``zy``
-    city, ``zt`` topic, ``zk`` document kind, ``zi`` insight kind. Letters and digits only,
+    city, ``zt`` topic, ``zk`` document kind, ``zi`` insight kind, ``zv`` a contact's
+    visibility. Letters and digits only,
     so both backends' tokenizers keep it whole."""
     return f"z{kind}{_alnum(value)}"
 
 
 def kind_facet(kind: str) -> str:
     return facet("k", kind)
+
+
+VISIBILITY_PREFIX = "zv"
+
+
+def visibility_facet(visibility: str) -> str:
+    """``zvopen``, ``zvblind``, ``zvcounted`` or ``zvprivate`` on a contact's document."""
+    return facet("v", visibility)
 
 
 def topic_facet(slug_or_label: str) -> str:
@@ -197,6 +206,33 @@ def card_coverage(card: Mapping[str, object], groups: Sequence[Sequence[str]]) -
     return matched / len(groups)
 
 
+def text_coverage(texts: Iterable[str], groups: Sequence[Sequence[str]]) -> float:
+    """Share of the query's word groups that occur in ``texts`` (the same loose stem match as
+    for cards): how much of the question a document answers, comparable across kinds."""
+    if not groups:
+        return 1.0
+    shown = [w for t in texts for w in words(t)]
+    matched = sum(1 for group in groups if any(_stem_match(t, w) for t in group for w in shown))
+    return matched / len(groups)
+
+
+# Part of a match's text score that depends only on how many of the query's words it has; the
+# rest comes from its full-text rank within its kind (bm25 / ts_rank, best of the kind = 1).
+COVERAGE_FLOOR = 0.5
+
+
+# A card's full-text rank would weigh fields a blind card hides, so it is never used: every
+# card counts as a middling match of its kind, and its coverage of what it shows decides.
+CARD_RANK = 0.5
+
+
+def text_score(coverage: float, rank: float) -> float:
+    """Text relevance 0-1: coverage first (a document with every word beats one with some,
+    whichever kind it is), the within-kind rank second. Full-text scores of different kinds
+    are not comparable, so the rank alone never lifts a partial match over a full one."""
+    return coverage * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * rank)
+
+
 def card_shows_filters(
     card: Mapping[str, object],
     *,
@@ -252,12 +288,17 @@ class Signals:
 
 
 def blend(signals: Signals, weights: Weights) -> float:
-    """The score and, in ``signals.parts``, each signal's share of it (for ``explain=1``)."""
+    """The score and, in ``signals.parts``, each signal's share of it (for ``explain=1``).
+
+    Relevance first: closeness and standing scale the text relevance instead of adding to
+    it, so a near or well-standing member's weak match cannot climb over strong matches by
+    proximity alone (which cost recall when they were added), while among equally relevant
+    results the closer and better-standing ones still come first."""
     standing = 0.5 if signals.standing is None else signals.standing
     parts = {
         "text": weights.text * signals.text,
-        "closeness": weights.closeness * signals.closeness,
-        "standing": weights.standing * standing,
+        "closeness": weights.closeness * signals.closeness * signals.text,
+        "standing": weights.standing * standing * signals.text,
     }
     signals.parts = {k: round(v, 4) for k, v in parts.items()}
     return sum(parts.values())

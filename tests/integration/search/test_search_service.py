@@ -14,7 +14,7 @@ from sharewell.contacts.models import Contact, ContactDisplay
 from sharewell.errors import InvalidInput, RateLimited
 from sharewell.members import service as member_service
 from sharewell.members.schemas import ProfileUpdate
-from sharewell.search import indexing
+from sharewell.search import indexing, rules
 from sharewell.search.models import SearchDocument
 from sharewell.search.queries import SearchParams, search, suggest
 
@@ -69,7 +69,9 @@ def test_a_blind_card_never_matches_on_a_hidden_field(db, world, settings, graph
     # "engineer" shows on both cards; "berlin" is hidden on the blind one and must not count.
     out = run(db, world, settings, graph, "engineer berlin", kinds=("card",), explain=True)
     texts = {h.card_id: h.explain.text for h in out.items}
-    assert texts[world.cards["open"]] == 1.0 and texts[world.cards["blind"]] == 0.4
+    # Cards are scored on coverage of what they show (half the words for the blind one).
+    assert texts[world.cards["open"]] == rules.text_score(1.0, rules.CARD_RANK)
+    assert texts[world.cards["blind"]] == rules.text_score(0.5, rules.CARD_RANK)
     out = run(db, world, settings, graph, "engineer", kinds=("card",), city="Berlin")
     assert [h.card_id for h in out.items] == [world.cards["open"]]
 

@@ -1,0 +1,91 @@
+"""The bounded candidate set: the full-text index picks a limited number of ids before the
+visibility rules are joined, and contacts are indexed with their visibility. A member must
+still find every entry they may see, and never one they may not, whatever the index says."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from sharewell.config import Settings
+from sharewell.contacts import optouts, sharing
+from sharewell.contacts import service as contact_service
+from sharewell.contacts.models import Contact
+from sharewell.contacts.schemas import ContactIn
+from sharewell.network.graph import GraphIndex
+from sharewell.search.models import SearchDocument
+from sharewell.search.queries import SearchParams, search
+
+from .conftest import World
+
+
+def card_ids(db: Session, world: World, settings: Settings, graph: GraphIndex, q: str) -> set:  # type: ignore[type-arg]
+    out = search(db, world.searcher, SearchParams(q=q, kinds=("card",)), settings, graph)
+    return {h.card_id for h in out.items}
+
+
+def test_many_private_matches_never_crowd_out_a_shared_card(
+    db: Session, world: World, settings: Settings, graph: GraphIndex
+) -> None:
+    narrow = Settings(**{**settings.model_dump(), "search_candidates": 10})
+    for i in range(60):  # far more private matches than the full-text candidate bound
+        contact_service.create_contact(
+            db, world.holder, ContactIn(full_name=f"Keeper {i}", title="Lighthouse keeper")
+        )
+    shared = contact_service.create_contact(
+        db, world.holder, ContactIn(full_name="Shown Keeper", title="Lighthouse keeper")
+    )
+    sharing.set_visibility(db, world.holder, shared.public_id, "blind", card_fields=["title"])
+    db.flush()
+    assert card_ids(db, world, narrow, graph, "lighthouse keeper") == {shared.public_id}
+
+
+def test_a_bulk_share_is_found_at_once_and_a_bulk_unshare_hides_at_once(
+    db: Session, world: World, settings: Settings, graph: GraphIndex
+) -> None:
+    hidden = contact_service.create_contact(
+        db, world.holder, ContactIn(full_name="Ona Lamp", title="Lamplighter")
+    )
+    db.flush()
+    assert card_ids(db, world, settings, graph, "lamplighter") == set()
+    sharing.bulk_set_visibility(
+        db, world.holder, sharing.Selection(ids=(hidden.public_id,)), "open"
+    )
+    assert card_ids(db, world, settings, graph, "lamplighter") == {hidden.public_id}
+    sharing.bulk_set_visibility(
+        db, world.holder, sharing.Selection(ids=(hidden.public_id,)), "private"
+    )
+    assert card_ids(db, world, settings, graph, "lamplighter") == set()
+
+
+def test_an_opt_out_takes_the_card_out_of_the_index_facets(
+    db: Session, world: World, settings: Settings, graph: GraphIndex
+) -> None:
+    assert world.cards["open"] in card_ids(db, world, settings, graph, "staff data engineer")
+    optouts.enforce(db, "email", "wanda@leak.example")
+    assert world.cards["open"] not in card_ids(db, world, settings, graph, "staff data engineer")
+    contact_id = db.scalar(select(Contact.id).where(Contact.public_id == world.cards["open"]))
+    facets = db.scalar(
+        select(SearchDocument.facets).where(
+            SearchDocument.kind == "contact", SearchDocument.ref_id == contact_id
+        )
+    )
+    assert "zvprivate" in (facets or "").split()
+
+
+def test_a_stale_document_can_only_miss_never_show(
+    db: Session, world: World, settings: Settings, graph: GraphIndex
+) -> None:
+    """A writer that changes visibility in bulk without refreshing the documents (a bug, or
+    one yet to come) must not leak: ``contacts`` is re-checked for every candidate kept."""
+    db.execute(
+        update(Contact)
+        .where(Contact.public_id.in_([world.cards["open"], world.cards["blind"]]))
+        .values(visibility="private")
+        .execution_options(synchronize_session=False)
+    )
+    db.expire_all()
+    assert card_ids(db, world, settings, graph, "staff data engineer") == set()
+    out = search(db, world.searcher, SearchParams(q="Wanda Openshaw"), settings, graph)
+    assert not [h for h in out.items if h.kind in ("card", "aggregate")]
+    assert not any("Openshaw" in h.model_dump_json() for h in out.items)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from sharewell.api.deps import CurrentMember
 from sharewell.contacts import queries, service
@@ -94,6 +94,9 @@ def list_duplicates(member: CurrentMember, session: SessionDep) -> list[Duplicat
 
 
 class MergeIn(BaseModel):
+    # Unknown fields are refused (422), as on every other input: no mass assignment.
+    model_config = ConfigDict(extra="forbid")
+
     keep: str
 
 

@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from itsdangerous import Signer
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
-from tests.safety.world import World, build_world
 
 from sharewell.app import create_app
 from sharewell.config import Settings
 from sharewell.deps import get_db
 from sharewell.members import service as members_service
+from tests.safety.world import World, build_world
 
 
 @dataclass

@@ -23,12 +23,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import checks as st_checks
 from schemathesis.specs.openapi import checks as oa_checks
 from sqlalchemy.orm import Session
-from tests.factories import Members
 
 from sharewell.app import create_app
 from sharewell.config import Settings
 from sharewell.db import make_engine
 from sharewell.migrations import upgrade
+from tests.factories import Members
 
 EXAMPLES = int(os.environ.get("SHAREWELL_FUZZ_EXAMPLES", "8"))
 CHECKS = [

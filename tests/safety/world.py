@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
-from tests.factories import Members
-from tests.intros_support import connect
 
 from sharewell.accounts import service as accounts
 from sharewell.config import Settings
@@ -27,6 +25,8 @@ from sharewell.members import service as members_service
 from sharewell.members.models import Member
 from sharewell.search import service as search
 from sharewell.search.schemas import SavedSearchIn
+from tests.factories import Members
+from tests.intros_support import connect
 
 VISIBILITIES = ("private", "counted", "blind", "open")
 
@@ -157,7 +157,7 @@ def build_world(db: Session, settings: Settings) -> World:
     }
     params = {
         "contact_id": ids["contact_private"],
-        "card_id": ids["contact_private"],
+        "card_id": ids["contact_private"],  # a private entry is no card: probing finds nothing
         "intro_id": intro.public_id,
         "pledge_id": pledge.public_id,
         "insight_id": insight.public_id,
@@ -179,14 +179,21 @@ def build_world(db: Session, settings: Settings) -> World:
         "pair_id": "987654",
         "outcome_id": "987654",
         "request_id": "987654",
-        "name": "no-such-job",
+        "name": "accounts.sweep",
         "kind": "useful",
         "fmt": "vcf",
         "action": "accept",
         "job": "release-due",
+        "pledge_action": "thanks",
+        "erasure_action": "complete",
+        "notice_action": "skip",
+        "outcome_action": "confirm",
+        "intro_action": "withdraw",
     }
+    # Names of things, not of objects, stay as they are: only the object ids change.
+    fixed = {"slug", "kind", "fmt", "name", "job", "handle"} | {k for k in params if "action" in k}
     missing = {
-        k: ("987654321" if v.isdigit() else "zz" + v[2:] if len(v) > 4 else "no-such-" + v)
+        k: v if k in fixed else "987654321" if v.isdigit() else "zz" + v[2:]
         for k, v in params.items()
     }
     return World(owner, other, admin, connector, tokens, params, missing, ids)

@@ -12,7 +12,7 @@ from sharewell.api.deps import CurrentMember
 from sharewell.contacts import queries, service
 from sharewell.contacts.importing import import_file
 from sharewell.contacts.schemas import ContactIn, ContactOut, DuplicatePair, ImportReport
-from sharewell.deps import SessionDep, SettingsDep
+from sharewell.deps import RowId, SessionDep, SettingsDep
 from sharewell.importers import ContactFormat
 from sharewell.pagination import Page, clamp_limit
 
@@ -102,14 +102,14 @@ class MergeIn(BaseModel):
 
 @router.post("/duplicates/{pair_id}/merge", response_model=ContactOut)
 def merge_duplicate(
-    pair_id: int, data: MergeIn, member: CurrentMember, session: SessionDep
+    pair_id: RowId, data: MergeIn, member: CurrentMember, session: SessionDep
 ) -> ContactOut:
     kept = service.merge_duplicate(session, member, pair_id, data.keep)
     return queries.get_contact(session, member, kept.public_id)
 
 
 @router.delete("/duplicates/{pair_id}", status_code=status.HTTP_204_NO_CONTENT)
-def dismiss_duplicate(pair_id: int, member: CurrentMember, session: SessionDep) -> None:
+def dismiss_duplicate(pair_id: RowId, member: CurrentMember, session: SessionDep) -> None:
     """They are different people: stop offering the merge."""
     service.dismiss_duplicate(session, member, pair_id)
 

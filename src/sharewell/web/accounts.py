@@ -19,7 +19,7 @@ from sharewell.accounts.schemas import ProviderIn
 from sharewell.api.accounts import RESET_ACCEPTED, VERIFY_ACCEPTED
 from sharewell.config import Settings
 from sharewell.db import utcnow
-from sharewell.deps import LimiterDep, SessionDep, SettingsDep, client_address
+from sharewell.deps import LimiterDep, RowId, SessionDep, SettingsDep, client_address
 from sharewell.errors import InvalidInput, NotFound, PermissionDenied, SharewellError
 from sharewell.jobs import queries as job_queries
 from sharewell.jobs import service as job_service
@@ -382,7 +382,7 @@ def security(request: Request, me: SignedInMember, session: SessionDep) -> Respo
 
 @router.post("/settings/sessions/{session_id}/revoke")
 def revoke_session(
-    request: Request, session_id: int, me: SignedInMember, session: SessionDep,
+    request: Request, session_id: RowId, me: SignedInMember, session: SessionDep,
     settings: SettingsDep,
 ) -> Response:  # fmt: skip
     service.revoke_session(session, me, session_id)
@@ -486,7 +486,7 @@ def invite(
 
 @router.post("/settings/invitations/{invitation_id}/revoke")
 def revoke_invitation(
-    invitation_id: int, me: SignedInMember, session: SessionDep, settings: SettingsDep
+    invitation_id: RowId, me: SignedInMember, session: SessionDep, settings: SettingsDep
 ) -> Response:
     service.revoke_invitation(session, me, invitation_id)
     response = _redirect("/settings/security#invitations")
@@ -496,7 +496,7 @@ def revoke_invitation(
 
 @router.post("/settings/identities/{identity_id}/unlink")
 def unlink(
-    identity_id: int, me: SignedInMember, session: SessionDep, settings: SettingsDep
+    identity_id: RowId, me: SignedInMember, session: SessionDep, settings: SettingsDep
 ) -> Response:
     service.unlink_identity(session, me, identity_id)
     response = _redirect("/settings/security#linked")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sharewell.api.intros import path_finder
-from sharewell.deps import LimiterDep, SessionDep, SettingsDep
+from sharewell.deps import LimiterDep, RowId, SessionDep, SettingsDep
 from sharewell.errors import NotFound, PermissionDenied, SharewellError
 from sharewell.intros import queries, service
 from sharewell.web import session as web_session
@@ -209,7 +209,7 @@ def step(
 def outcome_step(
     request: Request,
     intro_id: str,
-    outcome_id: int,
+    outcome_id: RowId,
     action: str,
     me: SignedInMember,
     session: SessionDep,
@@ -297,7 +297,7 @@ def admin_disputes(request: Request, me: SignedInMember, session: SessionDep) ->
 @router.post("/admin/intros/{outcome_id}/resolve")
 def admin_resolve(
     request: Request,
-    outcome_id: int,
+    outcome_id: RowId,
     me: SignedInMember,
     session: SessionDep,
     settings: SettingsDep,

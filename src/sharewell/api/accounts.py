@@ -29,7 +29,7 @@ from sharewell.accounts.schemas import (
     TwoFactorSetupOut,
     TwoFactorStatus,
 )
-from sharewell.api.deps import AdminMember, CurrentMember
+from sharewell.api.deps import AdminMember, CurrentMember, limited
 from sharewell.db import utcnow
 from sharewell.deps import LimiterDep, RowId, SessionDep, SettingsDep, client_address
 from sharewell.jobs import queries as job_queries
@@ -250,7 +250,11 @@ def invitations(member: CurrentMember, session: SessionDep) -> InvitationsOut:
 
 
 @router.post(
-    "/me/invitations", response_model=InvitationCreatedOut, status_code=201, tags=["invitations"]
+    "/me/invitations",
+    response_model=InvitationCreatedOut,
+    status_code=201,
+    tags=["invitations"],
+    dependencies=[limited("invite")],
 )
 def create_invitation(
     member: CurrentMember, session: SessionDep, settings: SettingsDep

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from sharewell.api.deps import AdminMember, CurrentMember, MaybeMember
+from sharewell.api.deps import AdminMember, CurrentMember, MaybeMember, limited
 from sharewell.deps import RowId, SessionDep, SettingsDep
 from sharewell.insights import queries, service
 from sharewell.insights.schemas import (
@@ -121,6 +121,7 @@ def list_comments(
     response_model=CommentOut,
     status_code=status.HTTP_201_CREATED,
     tags=["comments"],
+    dependencies=[limited("comment")],
 )
 def add_comment(
     insight_id: str, data: CommentIn, me: CurrentMember, session: SessionDep, settings: SettingsDep

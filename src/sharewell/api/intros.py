@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from sharewell.api.deps import AdminMember, CurrentMember
+from sharewell.api.deps import AdminMember, CurrentMember, limited
 from sharewell.deps import LimiterDep, RowId, SessionDep, SettingsDep
 from sharewell.errors import SharewellError
 from sharewell.intros import queries, service
@@ -83,7 +83,12 @@ def list_intros(
     )
 
 
-@router.post("/intros", response_model=IntroOut, status_code=201)
+@router.post(
+    "/intros",
+    response_model=IntroOut,
+    status_code=201,
+    dependencies=[limited("intro")],
+)
 def create_intro(
     data: IntroCreate,
     request: Request,

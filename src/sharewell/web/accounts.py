@@ -29,7 +29,7 @@ from sharewell.members.models import Member
 from sharewell.members.schemas import SignUpIn
 from sharewell.web import forms
 from sharewell.web import session as web_session
-from sharewell.web.session import SignedInMember, WebMember
+from sharewell.web.session import SignedInMember, WebMember, limited
 from sharewell.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(web_session.verify_csrf)])
@@ -472,7 +472,7 @@ def two_factor_disable(
     return response
 
 
-@router.post("/settings/invitations")
+@router.post("/settings/invitations", dependencies=[limited("invite")])
 def invite(
     request: Request, me: SignedInMember, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -710,7 +710,7 @@ def admin_remove_provider(
     return response
 
 
-@router.post("/admin/invitations")
+@router.post("/admin/invitations", dependencies=[limited("invite")])
 def admin_invite(
     request: Request, me: AdminPage, session: SessionDep, settings: SettingsDep
 ) -> Response:

@@ -17,7 +17,7 @@ from sharewell.insights.schemas import CommentIn, InsightIn, InsightUpdate
 from sharewell.members import queries as member_queries
 from sharewell.web import forms
 from sharewell.web import session as web_session
-from sharewell.web.session import SignedInMember, WebMember
+from sharewell.web.session import SignedInMember, WebMember, limited
 from sharewell.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(web_session.verify_csrf)])
@@ -371,7 +371,7 @@ def comment_history(request: Request, cid: str, me: WebMember, session: SessionD
 # --- comments ---------------------------------------------------------------------------------
 
 
-@router.post("/insights/{pid}/comments")
+@router.post("/insights/{pid}/comments", dependencies=[limited("comment")])
 def add_comment(
     request: Request,
     pid: str,

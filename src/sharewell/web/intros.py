@@ -15,7 +15,7 @@ from sharewell.deps import LimiterDep, RowId, SessionDep, SettingsDep
 from sharewell.errors import NotFound, PermissionDenied, SharewellError
 from sharewell.intros import queries, service
 from sharewell.web import session as web_session
-from sharewell.web.session import SignedInMember
+from sharewell.web.session import SignedInMember, limited
 from sharewell.web.templating import BADGES, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(web_session.verify_csrf)])
@@ -100,7 +100,7 @@ def new_form(
     )
 
 
-@router.post("/intros/new")
+@router.post("/intros/new", dependencies=[limited("intro")])
 async def create(
     request: Request,
     me: SignedInMember,

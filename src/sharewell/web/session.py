@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, Signer
 
+from sharewell import abuse
 from sharewell.config import Settings
-from sharewell.deps import SessionDep, SettingsDep
+from sharewell.deps import LimiterDep, SessionDep, SettingsDep, client_address
 from sharewell.errors import PermissionDenied
 from sharewell.members import service
 from sharewell.members.models import Member
@@ -101,6 +102,18 @@ def required_member(
 
 WebMember = Annotated[Member | None, Depends(current_member)]
 SignedInMember = Annotated[Member, Depends(required_member)]
+
+
+def limited(action: str) -> Any:
+    """A route dependency counting one ``action`` (see :mod:`sharewell.abuse`) by the signed-in
+    member and their address before the page runs: ``dependencies=[limited("search")]``."""
+
+    def count(
+        request: Request, member: SignedInMember, limiter: LimiterDep, settings: SettingsDep
+    ) -> None:
+        abuse.check(limiter, settings, action, member_id=member.id, client=client_address(request))
+
+    return Depends(count)
 
 
 # --- CSRF -----------------------------------------------------------------------------------

@@ -164,6 +164,11 @@ class Settings(BaseSettings):
     rate_limits: bool = Field(
         True, description="`false` lifts every rate limit (benchmarks and load tests only)."
     )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto "
+        "headers are believed (client address for rate limits, https links); `*` trusts any.",
+    )
     search_per_minute: int = Field(
         60, ge=1, description="Searches one member may run per minute (autocomplete is not counted)."
     )

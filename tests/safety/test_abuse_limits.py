@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from tests.factories import Members, auth
 
 from sharewell.app import create_app
 from sharewell.config import Settings
 from sharewell.deps import get_db
 from sharewell.ratelimit import MemoryLimiter, RedisLimiter
+from tests.factories import Members, auth
 
 REDIS_ENV = "SHAREWELL_TEST_REDIS_URL"
 ALLOWANCE = 3

@@ -96,6 +96,8 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,  # our middleware logs one line per request, without query strings
         proxy_headers=True,
+        # Only these proxies may say who the client is and whether it came over https.
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

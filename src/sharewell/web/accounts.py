@@ -73,10 +73,6 @@ def _get_pending(request: Request, settings: Settings, name: str) -> dict[str, A
     return data if isinstance(data, dict) else None
 
 
-def _clear(response: Response, name: str) -> None:
-    response.delete_cookie(name, path="/")
-
-
 def _start_session(
     request: Request, session: SessionDep, settings: Settings, member: Member, target: str
 ) -> Response:
@@ -89,7 +85,7 @@ def _start_session(
     response = _redirect(target)
     web_session.set_session_cookie(response, settings, secret)
     web_session.flash(response, settings, f"Welcome, {member.display_name}.")
-    _clear(response, TWO_FACTOR_COOKIE)
+    web_session.clear_cookie(response, settings, TWO_FACTOR_COOKIE)
     return response
 
 
@@ -574,7 +570,7 @@ def oidc_callback(
         response = _sign_in_or_second_factor(
             request, session, settings, result.member, pending.get("next", "/")
         )
-    _clear(response, OIDC_COOKIE)
+    web_session.clear_cookie(response, settings, OIDC_COOKIE)
     return response
 
 
@@ -600,7 +596,7 @@ def oidc_link(
     if pending is None or pending.get("m") != me.id:
         raise NotFound("There is no sign-in waiting to be linked. Start again from Settings.")
     response = _redirect("/settings/security#linked")
-    _clear(response, LINK_COOKIE)
+    web_session.clear_cookie(response, settings, LINK_COOKIE)
     if decision != "link":
         web_session.flash(response, settings, "Nothing was linked.")
         return response

@@ -62,10 +62,16 @@ def set_session_cookie(response: Response, settings: Settings, secret: str) -> N
     _set_cookie(response, settings, SESSION_COOKIE, value, settings.session_days * 86400)
 
 
-def clear_session_cookie(response: Response, settings: Settings) -> None:
+def clear_cookie(response: Response, settings: Settings, name: str) -> None:
+    """Delete a cookie with the flags it was set with: a clearing header without them is
+    itself a cookie a script could read or a plain-http request could carry."""
     response.delete_cookie(
-        SESSION_COOKIE, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+        name, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
     )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    clear_cookie(response, settings, SESSION_COOKIE)
 
 
 def current_member(request: Request, session: SessionDep, settings: SettingsDep) -> Member | None:

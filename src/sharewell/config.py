@@ -170,7 +170,7 @@ class Settings(BaseSettings):
         "headers are believed (client address for rate limits, https links); `*` trusts any.",
     )
     search_per_minute: int = Field(
-        60, ge=1, description="Searches one member may run per minute (autocomplete is not counted)."
+        60, ge=1, description="Searches one member may run per minute (autocomplete not counted)."
     )
     comments_per_hour: int = Field(30, ge=1, description="Comments one member may post per hour.")
     invitations_per_day: int = Field(

@@ -18,6 +18,7 @@ from sharewell.app import create_app
 from sharewell.config import Settings
 from sharewell.deps import get_db
 from sharewell.members import service as members_service
+from tests.functional.conftest import app, client, members  # noqa: F401 - shared fixtures
 from tests.safety.world import World, build_world
 
 

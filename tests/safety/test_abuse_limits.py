@@ -113,7 +113,3 @@ def test_each_action_is_limited_per_member_and_per_address(
     elsewhere = TestClient(worker_b.app, client=("198.51.100.9", 1000))
     assert send(elsewhere, members.create()).status_code != 429
 
-
-@pytest.fixture
-def members(db: Session) -> Members:
-    return Members(db)

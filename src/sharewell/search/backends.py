@@ -54,7 +54,8 @@ def match(dialect: str, q: rules.Query, *, with_name: bool) -> Match:
     source = FTS.join(SearchDocument, SearchDocument.id == FTS.c.rowid)
     return Match(
         source=source,
-        where=text(f"search_fts MATCH :{name}").bindparams(
+        # The f-string names the bind parameter; the searched text is bound, never inlined.
+        where=text(f"search_fts MATCH :{name}").bindparams(  # nosemgrep: sql-built-from-strings
             bindparam(name, rules.fts5_expression(q, with_name=with_name))
         ),
         score=literal_column("-bm25(search_fts, 4.0, 2.0, 1.0, 0.0)"),

@@ -54,7 +54,10 @@ $(SEMGREP_VENV)/.installed: .semgrep/requirements.txt
 
 security: install $(SEMGREP_VENV)/.installed
 	$(VENV)/bin/bandit -q -r src -lll
-	$(SEMGREP_VENV)/bin/semgrep scan --config .semgrep --error --metrics=off --disable-version-check --quiet src
+	$(SEMGREP_VENV)/bin/semgrep scan --config .semgrep --metrics=off --disable-version-check \
+	  --quiet --json .semgrep/examples | $(PY) .semgrep/check_examples.py
+	$(SEMGREP_VENV)/bin/semgrep scan --config .semgrep --error --metrics=off --disable-version-check \
+	  --quiet src
 
 ## Run every benchmark at SCALE (2k, 10k or 100k) and write bench/README.md.
 bench: install

@@ -30,7 +30,7 @@ from sharewell.db import make_engine
 from sharewell.migrations import upgrade
 from tests.factories import Members
 
-EXAMPLES = int(os.environ.get("SHAREWELL_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("SHAREWELL_FUZZ_EXAMPLES", "6"))
 CHECKS = [
     st_checks.not_a_server_error,
     oa_checks.response_schema_conformance,

@@ -47,7 +47,10 @@ def canaries(visibility: str) -> list[str]:
     return always if visibility == "open" else [*always, name, *name.split()]
 
 
-ALL_CANARIES = sorted({c for v in VISIBILITIES for c in canaries(v)})
+# The counted entries' company: two entries there, below the minimum group size, so no
+# aggregate ("knows 2 people at …") may ever name it to anyone but the holder.
+SMALL_GROUP = "Smallgroupco"
+ALL_CANARIES = sorted({SMALL_GROUP, *(c for v in VISIBILITIES for c in canaries(v))})
 
 
 @dataclass
@@ -80,7 +83,7 @@ def build_world(db: Session, settings: Settings) -> World:
             owner,
             ContactIn(
                 full_name=name,
-                company="Canaryco",
+                company=SMALL_GROUP if visibility == "counted" else "Canaryco",
                 title="Staff Data Engineer",
                 city="Lisbon",
                 emails=[{"value": email}],  # type: ignore[list-item]
@@ -99,11 +102,10 @@ def build_world(db: Session, settings: Settings) -> World:
             how_known="former colleague",
         )
         ids[f"contact_{visibility}"] = contact.public_id
-    # Two counted entries at Canaryco in all: below the minimum group size, so no aggregate
-    # may show them.
+    # With the counted canary, two counted entries at SMALL_GROUP: below the minimum group size.
     for i in range(1):
         extra = contacts.create_contact(
-            db, owner, ContactIn(full_name=f"Canary Filler {i}", company="Canaryco")
+            db, owner, ContactIn(full_name=f"Canary Filler {i}", company=SMALL_GROUP)
         )
         sharing.set_visibility(db, owner, extra.public_id, "counted")
 

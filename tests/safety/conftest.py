@@ -60,7 +60,7 @@ def harness(engine: Engine, settings: Settings) -> Iterator[Harness]:
         return Session(bind=connection, join_transaction_mode="create_savepoint",
                        expire_on_commit=False)  # fmt: skip
 
-    app = create_app(settings, engine=engine)
+    application = create_app(settings, engine=engine)
 
     def test_db() -> Iterator[Session]:
         db = session()
@@ -73,10 +73,10 @@ def harness(engine: Engine, settings: Settings) -> Iterator[Harness]:
         finally:
             db.close()
 
-    app.dependency_overrides[get_db] = test_db
+    application.dependency_overrides[get_db] = test_db
     # Work the app does in sessions of its own (error pages, jobs run from admin pages) joins
     # the same outer transaction, so it sees the world and is rolled back with it.
-    app.state.session_factory = sessionmaker(
+    application.state.session_factory = sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     db = session()
@@ -94,7 +94,7 @@ def harness(engine: Engine, settings: Settings) -> Iterator[Harness]:
             cookies[role] += f"; sw_session={session_signer.sign(secret).decode()}"
     db.commit()
     db.close()
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Harness(app, client, world, connection, settings, cookies, csrf)
+    with TestClient(application, raise_server_exceptions=False) as browser:
+        yield Harness(application, browser, world, connection, settings, cookies, csrf)
     outer.rollback()
     connection.close()

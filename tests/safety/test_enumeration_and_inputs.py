@@ -19,10 +19,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.orm import Session
-from tests.factories import Members, auth
 
 from sharewell.members import passwords
 from sharewell.members.models import Member
+from tests.factories import Members, auth
 
 UNKNOWN = "nobody-here@unknown.example"
 
@@ -101,8 +101,10 @@ def test_api_answers_alike_for_known_and_unknown_addresses(
 
 
 WEB_CASES = {
-    "sign-up": ("/signup", lambda email: {"email": email, "password": "a long enough password",
-                                          "display_name": "X Y"}),  # fmt: skip
+    "sign-up": (
+        "/signup",
+        lambda email: {"email": email, "password": "a long enough password", "display_name": "Xy"},
+    ),
     "sign-in": ("/signin", lambda email: {"email": email, "password": "wrong password here"}),
     "password reset": ("/reset-password", lambda email: {"email": email}),
     "verification mail": ("/verify-email/resend", lambda email: {"email": email}),
@@ -172,8 +174,11 @@ def test_every_json_input_refuses_undeclared_fields(app: FastAPI) -> None:
         ("PATCH", "/api/v1/me", {"display_name": "New Name"}),
         ("POST", "/api/v1/contacts", {"full_name": "Some One"}),
         ("POST", "/api/v1/insights", {"kind": "insight", "title": "t"}),
-        ("POST", "/api/v1/ledger/pledges", {"amount": 1, "subject_kind": "opportunity",
-                                            "subject_ref": "x"}),  # fmt: skip
+        (
+            "POST",
+            "/api/v1/ledger/pledges",
+            {"amount": 1, "subject_kind": "opportunity", "subject_ref": "x"},
+        ),
         ("POST", "/api/v1/search/saved", {"name": "s", "q": "x"}),
         ("PUT", "/api/v1/contacts/settings", {"default_visibility": "private"}),
     ],

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tests.fuzz.fuzz_importers import CORPUS, SEEDS, TARGETS, check_one
 
 KEPT = sorted(p for p in CORPUS.glob("*/*") if p.is_file())

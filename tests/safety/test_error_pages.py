@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from tests.conftest import fresh_database_url
-from tests.factories import Members, web_sign_in
 
 from sharewell.app import create_app
 from sharewell.config import Settings
 from sharewell.db import make_engine, session_scope
 from sharewell.migrations import upgrade
+from tests.conftest import fresh_database_url
+from tests.factories import Members, web_sign_in
 
 
 def test_a_signed_in_member_gets_a_404_page_with_their_navigation(

@@ -18,8 +18,14 @@ from sharewell.ratelimit import Limit, Limiter, hit_all, key
 MINUTE, HOUR, DAY = 60, 3600, 86400
 
 
+# Counted per member elsewhere, with their own messages: displays by the display quota kept in
+# the database (entries shown, not requests), introduction requests by the introductions
+# service. Here they are counted per address only.
+COUNTED_PER_MEMBER_ELSEWHERE = frozenset({"display", "intro"})
+
+
 def limits(settings: Settings) -> dict[str, Limit]:
-    """Per-member allowance of each action."""
+    """Per-member allowance of each action (an address gets ``abuse_address_factor`` times)."""
     return {
         "search": Limit(settings.search_per_minute, MINUTE),
         "display": Limit(settings.display_quota_hour, HOUR),
@@ -36,14 +42,11 @@ def check(
     (429 with Retry-After) once either count is over its allowance."""
     per_member = limits(settings)[action]
     per_client = Limit(per_member.limit * settings.abuse_address_factor, per_member.window)
+    checks = [(key("abuse", action, "ip", client), per_client)]
+    if action not in COUNTED_PER_MEMBER_ELSEWHERE:
+        checks.append((key("abuse", action, "member", str(member_id)), per_member))
     try:
-        hit_all(
-            limiter,
-            [
-                (key("abuse", action, "member", str(member_id)), per_member),
-                (key("abuse", action, "ip", client), per_client),
-            ],
-        )
+        hit_all(limiter, checks)
     except RateLimited:
         metrics.RATE_LIMITED.inc()
         raise

@@ -7,7 +7,8 @@ from contextlib import ExitStack
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
+from sqlalchemy.orm import Session
 
 from sharewell.db import session_scope
 from sharewell.members.models import Member
@@ -40,13 +41,20 @@ def _reload_member(request: Request, stack: ExitStack) -> None:
     state = inspect(member)
     if state.session is not None and not state.expired_attributes:
         return
+    previous = getattr(request.state, "db", None)
     request.state.member = None  # anonymous navigation unless the member can be re-read
     request.state.db = None
     identity = state.identity
     if not identity:
         return
     try:
-        session = stack.enter_context(session_scope(request.app.state.session_factory))
+        session: Session
+        if isinstance(previous, Session) and isinstance(previous.bind, Connection):
+            # A session pinned to one connection (an outer transaction, as in tests) can only
+            # be read through that connection: a second one would wait for its write lock.
+            session = previous
+        else:
+            session = stack.enter_context(session_scope(request.app.state.session_factory))
         request.state.member = session.get(Member, identity[0])
         request.state.db = session
     except Exception:  # an error page must render even when the database does not answer

@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_MEMBERS ?= 2000
 PYTEST_ARGS ?=
 
-.PHONY: run install test check lint typecheck bench clean
+.PHONY: run install test check lint typecheck bench clean fuzz security
 SCALE ?= 2k
 BENCH_ARGS ?=
 
@@ -34,9 +34,35 @@ check: install
 
 lint: check
 
+## Coverage-guided fuzzing (atheris) of every importer, FUZZ_SECONDS each; crashing inputs
+## land in tests/fuzz_corpus/<target>/ and are replayed by the test suite from then on.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= detect linkedin vcard google outlook sharewell_csv
+fuzz: install
+	@status=0; for target in $(FUZZ_TARGETS); do \
+	  printf '%-14s ' "$$target"; \
+	  $(PY) tests/fuzz/fuzz_importers.py --target $$target --seconds $(FUZZ_SECONDS) \
+	    > .fuzz-$$target.log 2>&1 || { status=1; echo "CRASH (see .fuzz-$$target.log)"; }; \
+	  grep -h '^Done' .fuzz-$$target.log || true; \
+	done; exit $$status
+
+## Static security checks: bandit (high severity) and the project's own semgrep rules.
+SEMGREP_VENV ?= .venv-semgrep
+$(SEMGREP_VENV)/.installed: .semgrep/requirements.txt
+	$(PYTHON) -m venv $(SEMGREP_VENV)
+	$(SEMGREP_VENV)/bin/pip install -q -r .semgrep/requirements.txt
+	touch $@
+
+security: install $(SEMGREP_VENV)/.installed
+	$(VENV)/bin/bandit -q -r src -lll
+	$(SEMGREP_VENV)/bin/semgrep scan --config .semgrep --metrics=off --disable-version-check \
+	  --quiet --json .semgrep/examples | $(PY) .semgrep/check_examples.py
+	$(SEMGREP_VENV)/bin/semgrep scan --config .semgrep --error --metrics=off --disable-version-check \
+	  --quiet src
+
 ## Run every benchmark at SCALE (2k, 10k or 100k) and write bench/README.md.
 bench: install
 	$(VENV)/bin/python bench/run_all.py --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SEMGREP_VENV) .pytest_cache .mypy_cache .ruff_cache .fuzz-*.log

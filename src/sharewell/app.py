@@ -31,7 +31,7 @@ from sharewell.api import privacy as privacy_api
 from sharewell.api import search as search_api
 from sharewell.api import sharing as sharing_api
 from sharewell.api import standing as standing_api
-from sharewell.api.problems import problem
+from sharewell.api.problems import describe_problems, problem
 from sharewell.config import Settings, get_settings
 from sharewell.db import engine_for, make_session_factory
 from sharewell.deps import SessionDep
@@ -151,6 +151,18 @@ def _warm_graph(app: FastAPI) -> None:
     threading.Thread(target=build, name="graph-warmup", daemon=True).start()
 
 
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document describes errors as they are sent: problem+json."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = describe_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or engine_for(settings)
@@ -224,6 +236,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(web_onboarding.router)
     app.include_router(web_charts.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _document_problems(app)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -176,6 +176,24 @@ class Settings(BaseSettings):
     rate_limits: bool = Field(
         True, description="`false` lifts every rate limit (benchmarks and load tests only)."
     )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto "
+        "headers are believed (client address for rate limits, https links); `*` trusts any.",
+    )
+    search_per_minute: int = Field(
+        60, ge=1, description="Searches one member may run per minute (autocomplete not counted)."
+    )
+    comments_per_hour: int = Field(30, ge=1, description="Comments one member may post per hour.")
+    invitations_per_day: int = Field(
+        20, ge=1, description="Invitation links one member may create per day."
+    )
+    abuse_address_factor: int = Field(
+        5,
+        ge=1,
+        description="One client address may do this many times what one member may (search, "
+        "displays, introduction requests, comments, invitations).",
+    )
 
     # --- accounts --------------------------------------------------------------------------
     verify_link_hours: int = Field(

@@ -93,6 +93,11 @@ def engine_for(settings: Settings) -> Engine:
     return make_engine(settings.effective_database_url, echo=settings.sql_echo)
 
 
+# The largest id an id column holds (PostgreSQL INTEGER): ids from outside are checked
+# against it, so an overflow is a clear 422 and never a driver error.
+MAX_ROW_ID = 2**31 - 1
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     import sharewell.all_models  # noqa: F401 - every table and ORM hook registered before use
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from sharewell.config import Settings
-from sharewell.db import session_scope
+from sharewell.db import MAX_ROW_ID, session_scope
 from sharewell.ratelimit import Limiter
 
 
@@ -42,3 +42,7 @@ def client_address(request: Request) -> str:
 
 
 LimiterDep = Annotated[Limiter, Depends(get_limiter)]
+
+# Row ids in paths: a number a database column can hold. Anything else is simply not found
+# (422 with the reason), never a driver overflow turned into a 500.
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A numeric id.")]

@@ -29,9 +29,9 @@ from sharewell.accounts.schemas import (
     TwoFactorSetupOut,
     TwoFactorStatus,
 )
-from sharewell.api.deps import AdminMember, CurrentMember
+from sharewell.api.deps import AdminMember, CurrentMember, limited
 from sharewell.db import utcnow
-from sharewell.deps import LimiterDep, SessionDep, SettingsDep, client_address
+from sharewell.deps import LimiterDep, RowId, SessionDep, SettingsDep, client_address
 from sharewell.jobs import queries as job_queries
 from sharewell.jobs import service as job_service
 from sharewell.jobs.schemas import JobOut, JobRunOut
@@ -164,7 +164,7 @@ def list_sessions(member: CurrentMember, session: SessionDep) -> list[SessionOut
 
 
 @router.delete("/me/sessions/{session_id}", status_code=204, tags=["security"])
-def revoke_session(session_id: int, member: CurrentMember, session: SessionDep) -> None:
+def revoke_session(session_id: RowId, member: CurrentMember, session: SessionDep) -> None:
     service.revoke_session(session, member, session_id)
 
 
@@ -244,7 +244,7 @@ def identities(member: CurrentMember, session: SessionDep) -> list[IdentityOut]:
 
 
 @router.delete("/me/identities/{identity_id}", status_code=204, tags=["security"])
-def unlink(identity_id: int, member: CurrentMember, session: SessionDep) -> None:
+def unlink(identity_id: RowId, member: CurrentMember, session: SessionDep) -> None:
     service.unlink_identity(session, member, identity_id)
 
 
@@ -254,7 +254,11 @@ def invitations(member: CurrentMember, session: SessionDep) -> InvitationsOut:
 
 
 @router.post(
-    "/me/invitations", response_model=InvitationCreatedOut, status_code=201, tags=["invitations"]
+    "/me/invitations",
+    response_model=InvitationCreatedOut,
+    status_code=201,
+    tags=["invitations"],
+    dependencies=[limited("invite")],
 )
 def create_invitation(
     member: CurrentMember, session: SessionDep, settings: SettingsDep
@@ -267,7 +271,7 @@ def create_invitation(
 
 
 @router.delete("/me/invitations/{invitation_id}", status_code=204, tags=["invitations"])
-def revoke_invitation(invitation_id: int, member: CurrentMember, session: SessionDep) -> None:
+def revoke_invitation(invitation_id: RowId, member: CurrentMember, session: SessionDep) -> None:
     service.revoke_invitation(session, member, invitation_id)
 
 

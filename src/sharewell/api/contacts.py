@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from sharewell.api.deps import CurrentMember
 from sharewell.contacts import queries, service
 from sharewell.contacts.importing import import_file
 from sharewell.contacts.schemas import ContactIn, ContactOut, DuplicatePair, ImportReport
-from sharewell.deps import SessionDep, SettingsDep
+from sharewell.deps import RowId, SessionDep, SettingsDep
 from sharewell.importers import ContactFormat
 from sharewell.pagination import Page, clamp_limit
 
@@ -94,19 +94,22 @@ def list_duplicates(member: CurrentMember, session: SessionDep) -> list[Duplicat
 
 
 class MergeIn(BaseModel):
+    # Unknown fields are refused (422), as on every other input: no mass assignment.
+    model_config = ConfigDict(extra="forbid")
+
     keep: str
 
 
 @router.post("/duplicates/{pair_id}/merge", response_model=ContactOut)
 def merge_duplicate(
-    pair_id: int, data: MergeIn, member: CurrentMember, session: SessionDep
+    pair_id: RowId, data: MergeIn, member: CurrentMember, session: SessionDep
 ) -> ContactOut:
     kept = service.merge_duplicate(session, member, pair_id, data.keep)
     return queries.get_contact(session, member, kept.public_id)
 
 
 @router.delete("/duplicates/{pair_id}", status_code=status.HTTP_204_NO_CONTENT)
-def dismiss_duplicate(pair_id: int, member: CurrentMember, session: SessionDep) -> None:
+def dismiss_duplicate(pair_id: RowId, member: CurrentMember, session: SessionDep) -> None:
     """They are different people: stop offering the merge."""
     service.dismiss_duplicate(session, member, pair_id)
 

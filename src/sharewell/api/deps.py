@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from sharewell.deps import SessionDep
+from sharewell import abuse
+from sharewell.deps import LimiterDep, SessionDep, SettingsDep, client_address
 from sharewell.errors import AuthenticationFailed, PermissionDenied
 from sharewell.members import service
 from sharewell.members.models import Member
@@ -58,3 +59,15 @@ def admin_member(member: Annotated[Member, Depends(required_member)]) -> Member:
 CurrentMember = Annotated[Member, Depends(required_member)]
 MaybeMember = Annotated[Member | None, Depends(optional_member)]
 AdminMember = Annotated[Member, Depends(admin_member)]
+
+
+def limited(action: str) -> Any:
+    """A route dependency counting one ``action`` (see :mod:`sharewell.abuse`) by the signed-in
+    member and their address before the route runs: ``dependencies=[limited("search")]``."""
+
+    def count(
+        request: Request, member: CurrentMember, limiter: LimiterDep, settings: SettingsDep
+    ) -> None:
+        abuse.check(limiter, settings, action, member_id=member.id, client=client_address(request))
+
+    return Depends(count)

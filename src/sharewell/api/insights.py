@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from sharewell.api.deps import AdminMember, CurrentMember, MaybeMember
-from sharewell.deps import SessionDep, SettingsDep
+from sharewell.api.deps import AdminMember, CurrentMember, MaybeMember, limited
+from sharewell.deps import RowId, SessionDep, SettingsDep
 from sharewell.insights import queries, service
 from sharewell.insights.schemas import (
     AuthorOut,
@@ -121,6 +121,7 @@ def list_comments(
     response_model=CommentOut,
     status_code=status.HTTP_201_CREATED,
     tags=["comments"],
+    dependencies=[limited("comment")],
 )
 def add_comment(
     insight_id: str, data: CommentIn, me: CurrentMember, session: SessionDep, settings: SettingsDep
@@ -304,7 +305,7 @@ def create_feed_token(
 
 
 @router.delete("/me/feed-tokens/{token_id}", status_code=NO_CONTENT, tags=["feed"])
-def revoke_feed_token(token_id: int, me: CurrentMember, session: SessionDep) -> None:
+def revoke_feed_token(token_id: RowId, me: CurrentMember, session: SessionDep) -> None:
     service.revoke_feed_token(session, me, token_id)
 
 
@@ -343,7 +344,7 @@ def open_reports(
 
 
 @router.post("/admin/reports/{report_id}/dismiss", status_code=NO_CONTENT, tags=["admin"])
-def dismiss_report(report_id: int, admin: AdminMember, session: SessionDep) -> None:
+def dismiss_report(report_id: RowId, admin: AdminMember, session: SessionDep) -> None:
     service.dismiss_report(session, admin, report_id)
 
 

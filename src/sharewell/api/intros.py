@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from sharewell.api.deps import AdminMember, CurrentMember
-from sharewell.deps import LimiterDep, SessionDep, SettingsDep
+from sharewell.api.deps import AdminMember, CurrentMember, limited
+from sharewell.deps import LimiterDep, RowId, SessionDep, SettingsDep
 from sharewell.errors import SharewellError
 from sharewell.intros import queries, service
 from sharewell.intros.schemas import (
@@ -83,7 +83,12 @@ def list_intros(
     )
 
 
-@router.post("/intros", response_model=IntroOut, status_code=201)
+@router.post(
+    "/intros",
+    response_model=IntroOut,
+    status_code=201,
+    dependencies=[limited("intro")],
+)
 def create_intro(
     data: IntroCreate,
     request: Request,
@@ -206,7 +211,7 @@ def leave(intro_id: str, me: CurrentMember, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
-def _outcome_out(session: SessionDep, me: Member, intro_id: str, outcome_id: int) -> OutcomeOut:
+def _outcome_out(session: SessionDep, me: Member, intro_id: str, outcome_id: RowId) -> OutcomeOut:
     view = queries.intro_view(session, me, intro_id)
     return next(o for o in view.outcomes if o.id == outcome_id)
 
@@ -223,7 +228,7 @@ def record_outcome(
 @router.post("/intros/{intro_id}/outcomes/{outcome_id}/confirm", response_model=OutcomeOut)
 def confirm_outcome(
     intro_id: str,
-    outcome_id: int,
+    outcome_id: RowId,
     me: CurrentMember,
     session: SessionDep,
     settings: SettingsDep,
@@ -235,7 +240,7 @@ def confirm_outcome(
 @router.post("/intros/{intro_id}/outcomes/{outcome_id}/attest", response_model=OutcomeOut)
 def attest_outcome(
     intro_id: str,
-    outcome_id: int,
+    outcome_id: RowId,
     me: CurrentMember,
     session: SessionDep,
     settings: SettingsDep,
@@ -248,7 +253,7 @@ def attest_outcome(
 @router.post("/intros/{intro_id}/outcomes/{outcome_id}/fall-off", response_model=OutcomeOut)
 def fall_off(
     intro_id: str,
-    outcome_id: int,
+    outcome_id: RowId,
     me: CurrentMember,
     session: SessionDep,
     settings: SettingsDep,
@@ -310,7 +315,7 @@ def list_disputes(admin: AdminMember, session: SessionDep) -> list[DisputeOut]:
 
 @router.post("/admin/intros/outcomes/{outcome_id}/resolve", response_model=list[DisputeOut])
 def resolve(
-    outcome_id: int,
+    outcome_id: RowId,
     data: ResolveIn,
     admin: AdminMember,
     session: SessionDep,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 
 from sharewell.api.deps import CurrentMember, MaybeMember
-from sharewell.deps import SessionDep, SettingsDep
+from sharewell.deps import RowId, SessionDep, SettingsDep
 from sharewell.members import queries, service
 from sharewell.members.schemas import (
     MemberSummary,
@@ -67,7 +67,7 @@ def create_token(
 
 
 @router.delete("/me/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["members"])
-def revoke_token(token_id: int, member: CurrentMember, session: SessionDep) -> None:
+def revoke_token(token_id: RowId, member: CurrentMember, session: SessionDep) -> None:
     service.revoke_api_token(session, member, token_id)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response, status
 
 from sharewell.api.deps import AdminMember, CurrentMember
-from sharewell.deps import LimiterDep, SessionDep, SettingsDep, client_address
+from sharewell.deps import LimiterDep, RowId, SessionDep, SettingsDep, client_address
 from sharewell.privacy import limits, rules, service
 from sharewell.privacy.schemas import (
     ConfirmIn,
@@ -121,7 +121,7 @@ def pending_requests(admin: AdminMember, session: SessionDep) -> list[PendingReq
 
 @router.post("/admin/erasure-requests/{request_id}/complete", response_model=MessageOut)
 def complete_request(
-    request_id: int, admin: AdminMember, session: SessionDep, settings: SettingsDep
+    request_id: RowId, admin: AdminMember, session: SessionDep, settings: SettingsDep
 ) -> MessageOut:
     """Erase every matching contact, answer the person, forget the identifier."""
     service.handle_admin_request(session, settings, admin, request_id, approve=True)
@@ -130,7 +130,7 @@ def complete_request(
 
 @router.post("/admin/erasure-requests/{request_id}/reject", response_model=MessageOut)
 def reject_request(
-    request_id: int,
+    request_id: RowId,
     data: HandleIn,
     admin: AdminMember,
     session: SessionDep,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from sharewell.api.deps import CurrentMember
+from sharewell.api.deps import CurrentMember, limited
 from sharewell.deps import SessionDep, SettingsDep
 from sharewell.network.graph import GraphIndex
 from sharewell.search import queries, rules, service
@@ -20,7 +20,12 @@ def split_kinds(kind: list[str] | None) -> tuple[str, ...]:
     return rules.check_kinds(k for value in (kind or []) for k in value.split(","))
 
 
-@router.get("/search", response_model=SearchOut, response_model_exclude_none=True)
+@router.get(
+    "/search",
+    response_model=SearchOut,
+    response_model_exclude_none=True,
+    dependencies=[limited("search")],
+)
 def search(
     request: Request,
     me: CurrentMember,

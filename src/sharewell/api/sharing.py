@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, status
 from sqlalchemy import select
 
 from sharewell.accounts import limits
-from sharewell.api.deps import AdminMember, CurrentMember
+from sharewell.api.deps import AdminMember, CurrentMember, limited
 from sharewell.contacts import queries, sharing
 from sharewell.contacts import sharing_rules as rules
 from sharewell.contacts.models import Contact, ContactDisplay
@@ -99,7 +99,7 @@ def preview(
     return PreviewOut(**p.__dict__)
 
 
-@router.get("/cards/{card_id}", response_model=CardOut)
+@router.get("/cards/{card_id}", response_model=CardOut, dependencies=[limited("display")])
 def get_card(
     card_id: str, member: CurrentMember, session: SessionDep, settings: SettingsDep
 ) -> CardOut:
@@ -116,7 +116,11 @@ def get_card(
     )
 
 
-@router.get("/members/{handle}/knows", response_model=list[AggregateOut])
+@router.get(
+    "/members/{handle}/knows",
+    response_model=list[AggregateOut],
+    dependencies=[limited("display")],
+)
 def knows(
     handle: str, member: CurrentMember, session: SessionDep, settings: SettingsDep
 ) -> list[AggregateOut]:

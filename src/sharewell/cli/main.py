@@ -101,6 +101,8 @@ def serve(
         # Uvicorn's default of 5 s replaces a worker that is still importing the app or
         # building its graph index on a busy machine, over and over.
         timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
+        # Only these proxies may say who the client is and whether it came over https.
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sharewell.db import MAX_ROW_ID
 from sharewell.members.schemas import MemberSummary
 
 
@@ -90,7 +91,9 @@ class ResolveIn(_In):
 
 
 class ReadIn(_In):
-    ids: list[int] | None = Field(None, max_length=500, description="None: all")
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ROW_ID)]] | None = Field(
+        None, max_length=500, description="None: all"
+    )
 
 
 class MailModeIn(_In):

@@ -57,14 +57,12 @@ def sign_up(session: Session, data: SignUpIn, *, password_hash: str | None = Non
             raise Conflict(f"The handle '{handle}' is taken; choose another.", field="handle")
     else:
         handle = _free_handle(session, rules.handle_from_name(name))
+    # Hashed before the address is looked up, so a taken address costs the same time as a new
+    # one: the answer's timing must not tell which addresses have accounts.
+    hashed = password_hash or hash_password(data.password)
     if session.scalar(select(Member.id).where(Member.email == email)) is not None:
         return None
-    member = Member(
-        email=email,
-        handle=handle,
-        display_name=name,
-        password_hash=password_hash or hash_password(data.password),
-    )
+    member = Member(email=email, handle=handle, display_name=name, password_hash=hashed)
     session.add(member)
     try:
         with session.begin_nested():

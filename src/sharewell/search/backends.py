@@ -55,7 +55,8 @@ def match(dialect: str, q: rules.Query, *, with_name: bool) -> Match:
     source = FTS.join(SearchDocument, SearchDocument.id == FTS.c.rowid)
     return Match(
         source=source,
-        where=text(f"search_fts MATCH :{name}").bindparams(
+        # The f-string names the bind parameter; the searched text is bound, never inlined.
+        where=text(f"search_fts MATCH :{name}").bindparams(  # nosemgrep: sql-built-from-strings
             bindparam(name, rules.fts5_expression(q, with_name=with_name))
         ),
         score=literal_column(f"-bm25(search_fts, {BM25_WEIGHTS})"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class PersonRef(BaseModel):
@@ -58,6 +58,9 @@ class Suggestion(BaseModel):
 
 
 class SavedSearchIn(BaseModel):
+    # Unknown fields are refused (422), as on every other input: no mass assignment.
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=80)
     q: str = Field("", max_length=200)
     kind: list[str] = Field(default_factory=list)

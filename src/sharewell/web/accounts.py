@@ -19,7 +19,7 @@ from sharewell.accounts.schemas import ProviderIn
 from sharewell.api.accounts import RESET_ACCEPTED, VERIFY_ACCEPTED
 from sharewell.config import Settings
 from sharewell.db import utcnow
-from sharewell.deps import LimiterDep, SessionDep, SettingsDep, client_address
+from sharewell.deps import LimiterDep, RowId, SessionDep, SettingsDep, client_address
 from sharewell.errors import InvalidInput, NotFound, PermissionDenied, SharewellError
 from sharewell.jobs import queries as job_queries
 from sharewell.jobs import service as job_service
@@ -29,7 +29,7 @@ from sharewell.members.models import Member
 from sharewell.members.schemas import SignUpIn
 from sharewell.web import forms
 from sharewell.web import session as web_session
-from sharewell.web.session import SignedInMember, WebMember
+from sharewell.web.session import SignedInMember, WebMember, limited
 from sharewell.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(web_session.verify_csrf)])
@@ -73,10 +73,6 @@ def _get_pending(request: Request, settings: Settings, name: str) -> dict[str, A
     return data if isinstance(data, dict) else None
 
 
-def _clear(response: Response, name: str) -> None:
-    response.delete_cookie(name, path="/")
-
-
 def _start_session(
     request: Request, session: SessionDep, settings: Settings, member: Member, target: str
 ) -> Response:
@@ -89,7 +85,7 @@ def _start_session(
     response = _redirect(target)
     web_session.set_session_cookie(response, settings, secret)
     web_session.flash(response, settings, f"Welcome, {member.display_name}.")
-    _clear(response, TWO_FACTOR_COOKIE)
+    web_session.clear_cookie(response, settings, TWO_FACTOR_COOKIE)
     return response
 
 
@@ -382,7 +378,7 @@ def security(request: Request, me: SignedInMember, session: SessionDep) -> Respo
 
 @router.post("/settings/sessions/{session_id}/revoke")
 def revoke_session(
-    request: Request, session_id: int, me: SignedInMember, session: SessionDep,
+    request: Request, session_id: RowId, me: SignedInMember, session: SessionDep,
     settings: SettingsDep,
 ) -> Response:  # fmt: skip
     service.revoke_session(session, me, session_id)
@@ -472,7 +468,7 @@ def two_factor_disable(
     return response
 
 
-@router.post("/settings/invitations")
+@router.post("/settings/invitations", dependencies=[limited("invite")])
 def invite(
     request: Request, me: SignedInMember, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -486,7 +482,7 @@ def invite(
 
 @router.post("/settings/invitations/{invitation_id}/revoke")
 def revoke_invitation(
-    invitation_id: int, me: SignedInMember, session: SessionDep, settings: SettingsDep
+    invitation_id: RowId, me: SignedInMember, session: SessionDep, settings: SettingsDep
 ) -> Response:
     service.revoke_invitation(session, me, invitation_id)
     response = _redirect("/settings/security#invitations")
@@ -496,7 +492,7 @@ def revoke_invitation(
 
 @router.post("/settings/identities/{identity_id}/unlink")
 def unlink(
-    identity_id: int, me: SignedInMember, session: SessionDep, settings: SettingsDep
+    identity_id: RowId, me: SignedInMember, session: SessionDep, settings: SettingsDep
 ) -> Response:
     service.unlink_identity(session, me, identity_id)
     response = _redirect("/settings/security#linked")
@@ -574,7 +570,7 @@ def oidc_callback(
         response = _sign_in_or_second_factor(
             request, session, settings, result.member, pending.get("next", "/")
         )
-    _clear(response, OIDC_COOKIE)
+    web_session.clear_cookie(response, settings, OIDC_COOKIE)
     return response
 
 
@@ -600,7 +596,7 @@ def oidc_link(
     if pending is None or pending.get("m") != me.id:
         raise NotFound("There is no sign-in waiting to be linked. Start again from Settings.")
     response = _redirect("/settings/security#linked")
-    _clear(response, LINK_COOKIE)
+    web_session.clear_cookie(response, settings, LINK_COOKIE)
     if decision != "link":
         web_session.flash(response, settings, "Nothing was linked.")
         return response
@@ -710,7 +706,7 @@ def admin_remove_provider(
     return response
 
 
-@router.post("/admin/invitations")
+@router.post("/admin/invitations", dependencies=[limited("invite")])
 def admin_invite(
     request: Request, me: AdminPage, session: SessionDep, settings: SettingsDep
 ) -> Response:

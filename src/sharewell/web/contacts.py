@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sharewell.contacts import queries, service
 from sharewell.contacts.importing import import_file
 from sharewell.contacts.schemas import ContactIn, ContactOut, TypedValueIO
-from sharewell.deps import SessionDep, SettingsDep
+from sharewell.deps import RowId, SessionDep, SettingsDep
 from sharewell.errors import SharewellError
 from sharewell.importers import ContactFormat
 from sharewell.web import forms
@@ -211,7 +211,7 @@ def duplicates(request: Request, me: SignedInMember, session: SessionDep) -> Res
 
 @router.post("/duplicates/{pair_id}")
 def resolve_duplicate(
-    pair_id: int,
+    pair_id: RowId,
     me: SignedInMember,
     session: SessionDep,
     settings: SettingsDep,

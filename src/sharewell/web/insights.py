@@ -10,14 +10,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from sharewell.deps import SessionDep, SettingsDep
+from sharewell.deps import RowId, SessionDep, SettingsDep
 from sharewell.errors import NotFound, PermissionDenied, SharewellError
 from sharewell.insights import feeds, queries, rules, service
 from sharewell.insights.schemas import CommentIn, InsightIn, InsightUpdate
 from sharewell.members import queries as member_queries
 from sharewell.web import forms
 from sharewell.web import session as web_session
-from sharewell.web.session import SignedInMember, WebMember
+from sharewell.web.session import SignedInMember, WebMember, limited
 from sharewell.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(web_session.verify_csrf)])
@@ -392,7 +392,7 @@ def comment_history(request: Request, cid: str, me: WebMember, session: SessionD
 # --- comments ---------------------------------------------------------------------------------
 
 
-@router.post("/insights/{pid}/comments")
+@router.post("/insights/{pid}/comments", dependencies=[limited("comment")])
 def add_comment(
     request: Request,
     pid: str,
@@ -602,7 +602,7 @@ def create_feed_token(
 
 @router.post("/settings/feeds/tokens/{token_id}/revoke")
 def revoke_feed_token(
-    request: Request, token_id: int, me: SignedInMember, session: SessionDep
+    request: Request, token_id: RowId, me: SignedInMember, session: SessionDep
 ) -> Response:
     service.revoke_feed_token(session, me, token_id)
     return _flash(_redirect("/settings/feeds"), request, "Feed address revoked.")
@@ -685,7 +685,9 @@ def reports_page(
 
 
 @router.post("/admin/reports/{report_id}/dismiss")
-def dismiss(request: Request, report_id: int, me: SignedInMember, session: SessionDep) -> Response:
+def dismiss(
+    request: Request, report_id: RowId, me: SignedInMember, session: SessionDep
+) -> Response:
     service.dismiss_report(session, me, report_id)
     return _flash(_redirect("/admin/reports"), request, "Report dismissed.")
 

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sharewell.api.intros import path_finder
-from sharewell.deps import LimiterDep, SessionDep, SettingsDep
+from sharewell.deps import LimiterDep, RowId, SessionDep, SettingsDep
 from sharewell.errors import NotFound, PermissionDenied, SharewellError
 from sharewell.intros import queries, service
 from sharewell.web import session as web_session
-from sharewell.web.session import SignedInMember
+from sharewell.web.session import SignedInMember, limited
 from sharewell.web.templating import BADGES, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(web_session.verify_csrf)])
@@ -105,7 +105,7 @@ def new_form(
     )
 
 
-@router.post("/intros/new")
+@router.post("/intros/new", dependencies=[limited("intro")])
 async def create(
     request: Request,
     me: SignedInMember,
@@ -214,7 +214,7 @@ def step(
 def outcome_step(
     request: Request,
     intro_id: str,
-    outcome_id: int,
+    outcome_id: RowId,
     action: str,
     me: SignedInMember,
     session: SessionDep,
@@ -302,7 +302,7 @@ def admin_disputes(request: Request, me: SignedInMember, session: SessionDep) ->
 @router.post("/admin/intros/{outcome_id}/resolve")
 def admin_resolve(
     request: Request,
-    outcome_id: int,
+    outcome_id: RowId,
     me: SignedInMember,
     session: SessionDep,
     settings: SettingsDep,

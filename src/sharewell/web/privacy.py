@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sharewell.deps import LimiterDep, SessionDep, SettingsDep, client_address
+from sharewell.deps import LimiterDep, RowId, SessionDep, SettingsDep, client_address
 from sharewell.errors import PermissionDenied, SharewellError
 from sharewell.members.models import Member
 from sharewell.privacy import limits, rules, service
@@ -235,7 +235,7 @@ def admin_notices(
 
 @router.post("/admin/privacy/requests/{request_id}/{action}")
 def admin_request_action(
-    request_id: int,
+    request_id: RowId,
     action: str,
     me: AdminPage,
     session: SessionDep,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sharewell.contacts import sharing
-from sharewell.deps import SessionDep, SettingsDep
+from sharewell.deps import RowId, SessionDep, SettingsDep
 from sharewell.errors import SharewellError
 from sharewell.members import queries, service
 from sharewell.network import queries as network_queries
@@ -239,7 +239,11 @@ def create_token(
 
 @router.post("/settings/tokens/{token_id}/revoke")
 def revoke_token(
-    request: Request, token_id: int, me: SignedInMember, session: SessionDep, settings: SettingsDep
+    request: Request,
+    token_id: RowId,
+    me: SignedInMember,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     service.revoke_api_token(session, me, token_id)
     response = _redirect("/settings")

@@ -13,7 +13,7 @@ from sharewell.network.graph import GraphIndex
 from sharewell.search import queries, rules, service
 from sharewell.search.schemas import SavedSearchIn, SearchOut
 from sharewell.web import session as web_session
-from sharewell.web.session import SignedInMember
+from sharewell.web.session import SignedInMember, limited
 from sharewell.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(web_session.verify_csrf)])
@@ -27,7 +27,7 @@ KIND_LABELS = {
 }
 
 
-@router.get("/search")
+@router.get("/search", dependencies=[limited("search")])
 def search_page(
     request: Request,
     me: SignedInMember,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, Signer
 
+from sharewell import abuse
 from sharewell.config import Settings
-from sharewell.deps import SessionDep, SettingsDep
+from sharewell.deps import LimiterDep, SessionDep, SettingsDep, client_address
 from sharewell.errors import PermissionDenied
 from sharewell.members import service
 from sharewell.members.models import Member
@@ -61,10 +62,16 @@ def set_session_cookie(response: Response, settings: Settings, secret: str) -> N
     _set_cookie(response, settings, SESSION_COOKIE, value, settings.session_days * 86400)
 
 
-def clear_session_cookie(response: Response, settings: Settings) -> None:
+def clear_cookie(response: Response, settings: Settings, name: str) -> None:
+    """Delete a cookie with the flags it was set with: a clearing header without them is
+    itself a cookie a script could read or a plain-http request could carry."""
     response.delete_cookie(
-        SESSION_COOKIE, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+        name, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
     )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    clear_cookie(response, settings, SESSION_COOKIE)
 
 
 def current_member(request: Request, session: SessionDep, settings: SettingsDep) -> Member | None:
@@ -101,6 +108,18 @@ def required_member(
 
 WebMember = Annotated[Member | None, Depends(current_member)]
 SignedInMember = Annotated[Member, Depends(required_member)]
+
+
+def limited(action: str) -> Any:
+    """A route dependency counting one ``action`` (see :mod:`sharewell.abuse`) by the signed-in
+    member and their address before the page runs: ``dependencies=[limited("search")]``."""
+
+    def count(
+        request: Request, member: SignedInMember, limiter: LimiterDep, settings: SettingsDep
+    ) -> None:
+        abuse.check(limiter, settings, action, member_id=member.id, client=client_address(request))
+
+    return Depends(count)
 
 
 # --- CSRF -----------------------------------------------------------------------------------

@@ -77,5 +77,5 @@ def render(
     )
     web_session.persist_csrf_cookie(request, response, settings)
     if getattr(request.state, "clear_flash", False):
-        response.delete_cookie(web_session.FLASH_COOKIE, path="/")
+        web_session.clear_cookie(response, settings, web_session.FLASH_COOKIE)
     return response

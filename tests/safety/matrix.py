@@ -242,6 +242,10 @@ ROWS: list[Row] = [
     member("GET /api/v1/recommendations"),
     public("GET /standing"),
     public("GET /standing/topics/{slug}"),
+    public("GET /charts/standing/{handle}.svg"),  # public, as the profile that shows it is
+    member("GET /charts/give-take.svg"),  # always the viewer's own tally
+    member("GET /charts/funnel.svg"),  # always the viewer's own requests
+    member("GET /welcome"),
     admin("GET /admin/standing"),
     admin("POST /admin/standing/seeds", admin=404),  # empty form: no such member
     admin("POST /admin/standing/seeds/{handle}/remove"),

@@ -33,7 +33,7 @@ from sharewell.api import sharing as sharing_api
 from sharewell.api import standing as standing_api
 from sharewell.api.problems import problem
 from sharewell.config import Settings, get_settings
-from sharewell.db import engine_for, make_session_factory
+from sharewell.db import engine_for, make_session_factory, read_first
 from sharewell.deps import SessionDep
 from sharewell.errors import RateLimited, SharewellError
 from sharewell.http import RequestMiddleware
@@ -180,6 +180,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.read_session_factory = make_session_factory(read_first(engine))
     app.state.limiter = limiter_for(settings)
     from sharewell.search import semantic
 

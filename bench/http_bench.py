@@ -1,8 +1,15 @@
 """HTTP under load: `wrk` against `sharewell serve` on loopback with 1 and 2 worker processes,
-for a profile page, a path query and (when present) a search, with a bare Starlette endpoint
-measured in the same run as the framework's ceiling on this machine.
+for a profile page (anonymous and signed in), a path query and a search, with a bare Starlette
+endpoint measured in the same run as the framework's ceiling on this machine.
 
     .venv/bin/python bench/http_bench.py [--members 2000] [--database-url URL] [--duration 10]
+        [--label after] [--backend sqlite]
+
+The bare endpoint is measured again right before each Sharewell endpoint (interleaved), and
+each result's ratio is to that neighbouring ceiling: on a machine shared with other work the
+absolute numbers drift, the ratio much less. The load average is recorded with every run.
+Results are merged into bench/results/http.json under "<label>/<backend>" (other labels are
+kept, so a "before" and an "after" run sit side by side) and the table is rewritten.
 
 The view quota and rate limits are lifted with their documented settings
 (SHAREWELL_DISPLAY_QUOTA_ENABLED=false, SHAREWELL_RATE_LIMITS=false) so the numbers measure
@@ -51,6 +58,21 @@ def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> No
     raise RuntimeError(f"{url} did not come up")
 
 
+def sign_in(base: str) -> str:
+    """The demo member's web session cookie, through the real sign-in form."""
+    with httpx.Client(base_url=base, timeout=120) as client:
+        form = client.get("/signin").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert csrf, "no CSRF field on /signin"
+        client.post(
+            "/signin",
+            data={"email": DEMO_EMAIL, "password": "sharewell-demo", "csrf_token": csrf.group(1)},
+        )
+        cookie = client.cookies.get("sw_session")
+        assert cookie, "sign-in set no session cookie"
+        return f"sw_session={cookie}"
+
+
 def wrk(url: str, duration: int, connections: int, headers: dict[str, str]) -> dict[str, float]:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
     for k, v in headers.items():
@@ -68,8 +90,10 @@ def wrk(url: str, duration: int, connections: int, headers: dict[str, str]) -> d
     return {
         "rps": rps,
         "p50_ms": pct("50"),
+        "p90_ms": pct("90"),
         "p99_ms": pct("99"),
         "non_2xx": float(non2xx.group(1)) if non2xx else 0.0,
+        "load_1min": round(os.getloadavg()[0], 2),
     }
 
 
@@ -83,7 +107,13 @@ def main() -> None:
     ap.add_argument("--database-url", default=None, help="Use an existing populated database.")
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--label", default="latest", help="e.g. before / after a change")
+    ap.add_argument("--backend", default=None, help="Name for the results (default: from URL).")
+    ap.add_argument("--workers", type=int, nargs="*", default=[1, 2])
     args = ap.parse_args()
+    backend = args.backend or (
+        "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
+    )
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
     data_dir = Path(tempfile.mkdtemp(prefix="sw-http-bench-"))
@@ -106,7 +136,8 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
     results: dict[str, dict[str, dict[str, float]]] = {}
-    for workers in (1, 2):
+    load_before = os.getloadavg()
+    for workers in args.workers:
         port = free_port()
         bare_port = free_port()
         server = start(
@@ -146,60 +177,95 @@ def main() -> None:
             token = httpx.post(
                 f"{base}/api/v1/auth/token",
                 data={"username": DEMO_EMAIL, "password": "sharewell-demo"},
+                timeout=120,  # password hashing on a loaded machine
             ).json()
             auth = {"Authorization": f"Bearer {token['access_token']}"}
-            handle = httpx.get(f"{base}/api/v1/members?limit=2").json()["items"][1]["handle"]
+            handle = httpx.get(f"{base}/api/v1/members?limit=2", timeout=120).json()["items"][1][
+                "handle"
+            ]
+            bare_url = f"http://127.0.0.1:{bare_port}/"
             targets = {
-                "bare_starlette_json": (f"http://127.0.0.1:{bare_port}/", {}),
                 "profile_page": (f"{base}/members/{handle}", {}),
+                "profile_page_signed_in": (f"{base}/members/{handle}", {"Cookie": sign_in(base)}),
                 "path_query_api": (
                     f"{base}/api/v1/paths?company=Acme+Analytics&title=engineer",
                     auth,
                 ),
             }
-            if httpx.get(f"{base}/api/v1/search?q=data+engineer", headers=auth).status_code == 200:
+            if (
+                httpx.get(
+                    f"{base}/api/v1/search?q=data+engineer", headers=auth, timeout=120
+                ).status_code
+                == 200
+            ):
                 targets["search_api"] = (f"{base}/api/v1/search?q=data+engineer", auth)
             per: dict[str, dict[str, float]] = {}
+            wrk(bare_url, 2, args.connections, {})  # warm-up
             for name, (url, headers) in targets.items():
                 wrk(url, 2, args.connections, headers)  # warm-up
+                ceiling = wrk(bare_url, args.duration, args.connections, {})
                 per[name] = wrk(url, args.duration, args.connections, headers)
+                per[name]["bare_rps"] = ceiling["rps"]
+                per[name]["bare_p99_ms"] = ceiling["p99_ms"]
+                per[name]["ratio_to_bare"] = round(per[name]["rps"] / ceiling["rps"], 3)
                 print(workers, name, per[name], flush=True)
-            ceiling = per["bare_starlette_json"]["rps"]
-            for r in per.values():
-                r["ratio_to_bare"] = round(r["rps"] / ceiling, 3)
             results[f"{workers}_worker{'s' if workers > 1 else ''}"] = per
         finally:
             for proc in (server, bare):
                 proc.terminate()
                 proc.wait(timeout=30)
-    meta = {
-        "benchmark": "http",
-        "command": f"python bench/http_bench.py --members {args.members} "
-        f"--duration {args.duration}",
+    run = {
+        "command": f"python bench/http_bench.py --duration {args.duration} "
+        f"--label {args.label} ({backend})",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
-        f"Python {platform.python_version()}",
-        "load_average_before": os.getloadavg(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
         "wrk": f"-t2 -c{args.connections} -d{args.duration}s",
         "results": results,
     }
+    write_results(f"{args.label}/{backend}", run)
+
+
+def write_results(key: str, run: dict[str, object]) -> None:
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "http.json").write_text(json.dumps(meta, indent=2) + "\n")
+    path = RESULTS / "http.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    runs = old.get("runs", {}) if isinstance(old.get("runs"), dict) else {}
+    runs[key] = run
+    meta = {
+        "benchmark": "http",
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
+        f"Python {platform.python_version()}",
+        "runs": runs,
+    }
+    path.write_text(json.dumps(meta, indent=2) + "\n")
     lines = [
         "# HTTP under load (wrk on loopback)",
         "",
-        f"`{meta['command']}` — {meta['machine']}, {meta['measured_at']}, wrk {meta['wrk']}.",
-        "Goal: read endpoints at ≥ 0.25 of the bare Starlette ceiling, p99 < 50 ms.",
-        "",
-        "| workers | endpoint | req/s | p50 ms | p99 ms | ratio to bare |",
-        "|---|---|---:|---:|---:|---:|",
+        f"{meta['machine']}. Goal: read endpoints at ≥ 0.25 of the bare Starlette ceiling, "
+        "p99 < 50 ms. The bare endpoint is measured right before each Sharewell endpoint "
+        "(interleaved) and the ratio is to that run; `load` is the 1-minute load average "
+        "during the run (2 cores: anything above 2 means other work was competing, so "
+        "absolute req/s and latencies are inflated, the ratios much less).",
     ]
-    for workers, per in results.items():
-        for name, r in per.items():
-            lines.append(
-                f"| {workers} | {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} "
-                f"| {r['p99_ms']:.1f} | {r['ratio_to_bare']:.2f} |"
-            )
+    for name, r in runs.items():
+        lines += [
+            "",
+            f"## {name}",
+            "",
+            f"`{r['command']}` at {r['measured_at']}, wrk {r['wrk']}, load average "
+            f"{r['load_average_before'][0]:.1f} → {r['load_average_after'][0]:.1f}.",
+            "",
+            "| workers | endpoint | req/s | p50 ms | p99 ms | bare req/s | ratio to bare | load |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for workers, per in r["results"].items():
+            for endpoint, x in per.items():
+                lines.append(
+                    f"| {workers.split('_')[0]} | {endpoint} | {x['rps']:.0f} | "
+                    f"{x['p50_ms']:.1f} | {x['p99_ms']:.1f} | {x['bare_rps']:.0f} | "
+                    f"{x['ratio_to_bare']:.2f} | {x['load_1min']:.1f} |"
+                )
     (RESULTS / "http.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
 import os
+import pstats
 import statistics
 import time
 from collections.abc import Callable
@@ -95,6 +97,9 @@ async def run(args: argparse.Namespace) -> None:
             cpu, wall = [], []
             if profiler:
                 profiler.start()
+            cprof = cProfile.Profile(time.thread_time) if args.cprofile else None
+            if cprof:
+                cprof.enable()
             for _ in range(args.runs):
                 c0, w0 = time.process_time(), time.perf_counter()
                 await client.get(path, headers=headers)
@@ -102,6 +107,8 @@ async def run(args: argparse.Namespace) -> None:
                 wall.append((time.perf_counter() - w0) * 1000)
             if profiler:
                 profiler.stop()
+            if cprof:
+                cprof.disable()
             print(
                 f"{name:24s} cpu mean {statistics.fmean(cpu):6.2f} ms  "
                 f"median {statistics.median(cpu):6.2f} ms  wall median "
@@ -110,6 +117,9 @@ async def run(args: argparse.Namespace) -> None:
             )
             if profiler:
                 print(profiler.output_text(unicode=True, show_all=False, color=False))
+            if cprof:
+                stats = pstats.Stats(cprof)
+                stats.sort_stats("cumulative").print_stats(args.cprofile_lines)
 
 
 def main() -> None:
@@ -118,6 +128,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=300)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--only", nargs="*")
+    ap.add_argument("--cprofile", action="store_true", help="cProfile on CPU time instead")
+    ap.add_argument("--cprofile-lines", type=int, default=60)
     asyncio.run(run(ap.parse_args()))
 
 

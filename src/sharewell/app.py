@@ -36,7 +36,7 @@ from sharewell.config import Settings, get_settings
 from sharewell.db import engine_for, make_session_factory, read_first
 from sharewell.deps import SessionDep
 from sharewell.errors import RateLimited, SharewellError
-from sharewell.http import RequestMiddleware
+from sharewell.http import RequestMiddleware, index_included_routers
 from sharewell.network.index import GraphHolder
 from sharewell.ratelimit import limiter_for
 from sharewell.web import accounts as web_accounts
@@ -193,6 +193,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         return settings.max_upload_bytes if "/import" in path else settings.max_body_bytes
 
     app.add_middleware(RequestMiddleware, body_limit=body_limit, hsts=settings.secure_cookies)
+    index_included_routers()  # route lookup without scanning every router (see http.py)
     install_error_handlers(app)
 
     app.include_router(members_api.router, prefix="/api/v1")

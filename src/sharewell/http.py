@@ -195,5 +195,6 @@ def index_included_routers() -> bool:
         return original(self, scope)
 
     _match._sharewell_indexed = True  # type: ignore[attr-defined]
+    _match.__wrapped__ = original  # type: ignore[attr-defined]
     _IncludedRouter._match = _match  # type: ignore[method-assign]
     return True

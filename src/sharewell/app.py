@@ -141,7 +141,8 @@ def _warm_graph(app: FastAPI) -> None:
 
     def build() -> None:
         try:
-            with session_scope(app.state.session_factory) as session:
+            # A reader: building the index must not hold the SQLite write lock (see db.py).
+            with session_scope(app.state.read_session_factory) as session:
                 app.state.graph.current(session)
         except Exception:
             log.warning("graph index not built at start-up; it will be on first use")

@@ -1,7 +1,8 @@
 """Where an HTTP request's time goes: the benchmarked endpoints run in process (no sockets,
 no threads) under pyinstrument, with in-process CPU time per request.
 
-    .venv/bin/python bench/http_profile.py --database-url URL [--runs 300] [--profile]
+    .venv/bin/python bench/http_profile.py --database-url URL [--runs 300] [--label after]
+        [--profile | --cprofile [--cprofile-filter sharewell]] [--only NAME ...]
 
 The endpoints are the ones `http_bench.py` drives with wrk: a profile page (anonymous and
 signed in), a search and a path query over the API, plus `/healthz` (routing and middleware
@@ -18,17 +19,21 @@ import argparse
 import asyncio
 import cProfile
 import gc
+import json
 import os
 import pstats
 import statistics
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
 import httpx
 from sqlalchemy import select
 
+from bare_starlette import app as bare_app
 from sharewell.app import create_app
 from sharewell.config import Settings
 from sharewell.db import make_engine, make_session_factory, session_scope
@@ -37,6 +42,7 @@ from sharewell.members.models import Member
 from sharewell.web.session import SESSION_COOKIE, _signer
 
 DEMO_EMAIL = "sam@demo.sharewell.example"
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 async def _inline(func: Callable[..., Any], *args: Any, **_: Any) -> Any:
@@ -79,16 +85,26 @@ async def run(args: argparse.Namespace) -> None:
     )
     todo = targets(settings, args.database_url)
     app = create_app(settings)
+    # The graph index is built by a start-up thread; wait for it (the holder's lock) so its
+    # CPU time is not counted against the first endpoints measured.
+    with session_scope(make_session_factory(app.state.engine)) as session:
+        app.state.graph.current(session)
     transport = httpx.ASGITransport(app=app)
+    bare_client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=bare_app), base_url="http://bench"
+    )
+    rows: dict[str, dict[str, float]] = {}
     profiler_cls: Any = None
     if args.profile:
         from pyinstrument import Profiler
 
         profiler_cls = Profiler
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        for name, (path, headers) in todo.items():
-            if args.only and name not in args.only:
+        for name, (path, headers) in {"bare_starlette": ("/", {}), **todo}.items():
+            if args.only and name not in args.only and name != "bare_starlette":
                 continue
+            if name == "bare_starlette":
+                client, sharewell_client = bare_client, client
             for _ in range(20):  # warm-up: graph index, template compilation, statement caches
                 response = await client.get(path, headers=headers)
                 assert response.status_code == 200, (name, response.status_code, response.text)
@@ -109,6 +125,17 @@ async def run(args: argparse.Namespace) -> None:
                 profiler.stop()
             if cprof:
                 cprof.disable()
+            if name == "bare_starlette":
+                client = sharewell_client
+            rows[name] = {
+                "cpu_ms_median": round(statistics.median(cpu), 3),
+                "cpu_ms_mean": round(statistics.fmean(cpu), 3),
+                "wall_ms_median": round(statistics.median(wall), 3),
+                "load_1min": round(os.getloadavg()[0], 2),
+            }
+            rows[name]["cpu_ratio_to_bare"] = round(
+                rows["bare_starlette"]["cpu_ms_median"] / rows[name]["cpu_ms_median"], 3
+            )
             print(
                 f"{name:24s} cpu mean {statistics.fmean(cpu):6.2f} ms  "
                 f"median {statistics.median(cpu):6.2f} ms  wall median "
@@ -119,7 +146,54 @@ async def run(args: argparse.Namespace) -> None:
                 print(profiler.output_text(unicode=True, show_all=False, color=False))
             if cprof:
                 stats = pstats.Stats(cprof)
-                stats.sort_stats("cumulative").print_stats(args.cprofile_lines)
+                stats.sort_stats("cumulative").print_stats(
+                    args.cprofile_filter, args.cprofile_lines
+                )
+    await bare_client.aclose()
+    if args.label and not (args.profile or args.cprofile):
+        write_results(args, rows)
+
+
+def write_results(args: argparse.Namespace, rows: dict[str, dict[str, float]]) -> None:
+    """Merge this run into bench/results/http_cpu.{json,md} under "<label>/<backend>"."""
+    path = RESULTS / "http_cpu.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    runs = old.get("runs", {})
+    backend = args.backend or args.database_url.split(":", 1)[0].split("+", 1)[0]
+    runs[f"{args.label}/{backend}"] = {
+        "command": f"python bench/http_profile.py --runs {args.runs} --label {args.label}",
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "results": rows,
+    }
+    out = {"benchmark": "http_cpu", "machine": f"{os.cpu_count()} cores", "runs": runs}
+    path.write_text(json.dumps(out, indent=2) + "\n")
+    lines = [
+        "# HTTP requests in process: CPU time per request",
+        "",
+        "The endpoints of `http.md`, called one at a time through the whole ASGI app (middleware, "
+        "routing, dependencies, queries, templates, serialisation) without sockets or threads; "
+        "the bare Starlette JSON endpoint is measured the same way. CPU time "
+        "(`time.process_time`) is the load-robust figure on this shared machine; wall time and "
+        "the 1-minute load average are beside it. `cpu ratio` = bare CPU / endpoint CPU: the "
+        "ratio to the framework ceiling that a quiet machine would approach, before the "
+        "HTTP server's own per-request cost (which both sides share) is added.",
+    ]
+    for key, run in runs.items():
+        lines += [
+            "",
+            f"## {key}",
+            "",
+            f"`{run['command']}` at {run['measured_at']}.",
+            "",
+            "| endpoint | CPU ms median | CPU ms mean | wall ms median | cpu ratio | load |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for name, r in run["results"].items():
+            lines.append(
+                f"| {name} | {r['cpu_ms_median']:.2f} | {r['cpu_ms_mean']:.2f} | "
+                f"{r['wall_ms_median']:.1f} | {r['cpu_ratio_to_bare']:.3f} | {r['load_1min']:.1f} |"
+            )
+    (RESULTS / "http_cpu.md").write_text("\n".join(lines) + "\n")
 
 
 def main() -> None:
@@ -127,9 +201,12 @@ def main() -> None:
     ap.add_argument("--database-url", required=True)
     ap.add_argument("--runs", type=int, default=300)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--label", default=None, help="Write bench/results/http_cpu.* under it")
+    ap.add_argument("--backend", default=None, help="Name for the results (default: dialect)")
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--cprofile", action="store_true", help="cProfile on CPU time instead")
     ap.add_argument("--cprofile-lines", type=int, default=60)
+    ap.add_argument("--cprofile-filter", default="", help="regex on file:function, e.g. sharewell")
     asyncio.run(run(ap.parse_args()))
 
 

@@ -55,6 +55,7 @@ def commands(members: int, url: str) -> dict[str, list[str]]:
         "standing": [py, str(HERE / "standing_bench.py")],
         "feed": [py, str(HERE / "feed_bench.py"), "--reuse", "--database-url", url],
         "http": [py, str(HERE / "http_bench.py"), "--database-url", url],
+        "http_cpu": [py, str(HERE / "http_profile.py"), "--database-url", url, "--label", "latest"],
     }
 
 

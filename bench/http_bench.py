@@ -232,7 +232,11 @@ def main() -> None:
         finally:
             for proc in (server, bare):
                 proc.terminate()
-                proc.wait(timeout=30)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # still finishing a slow request: stop it
+                    proc.kill()
+                    proc.wait()
     run: dict[str, Any] = {
         "command": f"python bench/http_bench.py --duration {args.duration} "
         f"--label {args.label} ({backend})",

@@ -284,10 +284,15 @@ def write_results(key: str, run: dict[str, Any]) -> None:
         ]
         for workers, per in r["results"].items():
             for endpoint, x in per.items():
+                # wrk reports no latencies when no request finished within the run.
+                p50, p99 = (
+                    (f"{x['p50_ms']:.1f}", f"{x['p99_ms']:.1f}")
+                    if x["p99_ms"] > 0
+                    else ("none done", "none done")
+                )
                 lines.append(
-                    f"| {workers.split('_')[0]} | {endpoint} | {x['rps']:.0f} | "
-                    f"{x['p50_ms']:.1f} | {x['p99_ms']:.1f} | {x['bare_rps']:.0f} | "
-                    f"{x['ratio_to_bare']:.2f} | {x['load_1min']:.1f} |"
+                    f"| {workers.split('_')[0]} | {endpoint} | {x['rps']:.1f} | {p50} | {p99} | "
+                    f"{x['bare_rps']:.0f} | {x['ratio_to_bare']:.3f} | {x['load_1min']:.1f} |"
                 )
     (RESULTS / "http.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

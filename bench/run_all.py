@@ -143,6 +143,7 @@ def commands(members: int, backend: str, url: str) -> dict[str, list[str]]:
         ],
         "http": [py, str(HERE / "http_bench.py"), "--database-url", url],
         "home": [py, str(HERE / "home_bench.py"), "--database-url", url],
+        "http_cpu": [py, str(HERE / "http_profile.py"), "--database-url", url, "--label", "latest"],
     }
     if backend != "sqlite":
         return db

@@ -33,10 +33,10 @@ from sharewell.api import sharing as sharing_api
 from sharewell.api import standing as standing_api
 from sharewell.api.problems import describe_problems, problem
 from sharewell.config import Settings, get_settings
-from sharewell.db import engine_for, make_session_factory
+from sharewell.db import engine_for, make_session_factory, read_first
 from sharewell.deps import SessionDep
 from sharewell.errors import RateLimited, SharewellError
-from sharewell.http import RequestMiddleware
+from sharewell.http import RequestMiddleware, index_included_routers
 from sharewell.network.index import GraphHolder
 from sharewell.ratelimit import limiter_for
 from sharewell.web import accounts as web_accounts
@@ -143,7 +143,8 @@ def _warm_graph(app: FastAPI) -> None:
 
     def build() -> None:
         try:
-            with session_scope(app.state.session_factory) as session:
+            # A reader: building the index must not hold the SQLite write lock (see db.py).
+            with session_scope(app.state.read_session_factory) as session:
                 app.state.graph.current(session)
         except Exception:
             log.warning("graph index not built at start-up; it will be on first use")
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.read_session_factory = make_session_factory(read_first(engine))
     app.state.limiter = limiter_for(settings, engine)
     from sharewell.search import semantic
 
@@ -206,6 +208,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         return settings.max_upload_bytes if "/import" in path else settings.max_body_bytes
 
     app.add_middleware(RequestMiddleware, body_limit=body_limit, hsts=settings.secure_cookies)
+    index_included_routers()  # route lookup without scanning every router (see http.py)
     install_error_handlers(app)
 
     app.include_router(members_api.router, prefix="/api/v1")

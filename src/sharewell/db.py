@@ -6,14 +6,24 @@ makes SAVEPOINTs (used by the tests and by nested service calls) behave as on Po
 IMMEDIATE: most requests write something (an audit row, a session's last-seen time), and a
 deferred transaction that reads first and writes later fails at once with "database is locked"
 when another connection wrote in between (the busy timeout cannot help a snapshot upgrade).
-Taking the write lock at BEGIN makes concurrent requests wait their turn instead; embedded mode
-therefore serialises transactions, and PostgreSQL is the choice for many concurrent users.
+Taking the write lock at BEGIN makes concurrent requests wait their turn instead.
+
+Reads need not wait: a GET or HEAD request's session runs on :func:`read_first` (the engine
+with ``sharewell_read_first``), whose transaction starts DEFERRED, so any number of page views
+read in parallel (WAL readers never block). Most such requests only read; the few that write
+(a sign-in's sliding expiry, a display audit row) are upgraded at their first write statement:
+the read part is committed and ``BEGIN IMMEDIATE`` takes the write lock, so the write never
+meets a stale snapshot. The reads before that point then saw committed data, as under
+PostgreSQL's READ COMMITTED, which is what the same code gets in production. Other methods
+keep IMMEDIATE from the start: embedded mode serialises writing requests, and PostgreSQL is
+the choice for many concurrent writers.
 One transaction per request or command: :func:`session_scope` commits on success and rolls
 back on error; services never commit.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -76,7 +86,47 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_FIRST):
+            conn.exec_driver_sql("BEGIN")
+            conn.info[_DEFERRED] = True  # after BEGIN, which itself is no write
+        else:
+            conn.info[_DEFERRED] = False
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _upgrade_on_write(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if conn.info.get(_DEFERRED) and not _reads_only(statement):
+            # First write (or SAVEPOINT, which precedes one) of a read-first transaction:
+            # end the read snapshot and take the write lock (see module doc).
+            conn.info[_DEFERRED] = False
+            cursor.execute("COMMIT")
+            cursor.execute("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn: Any) -> None:
+        conn.info[_DEFERRED] = False
+
+
+READ_FIRST = "sharewell_read_first"
+_DEFERRED = "sharewell_deferred"
+_WRITE_WORDS = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def _reads_only(statement: str) -> bool:
+    """SELECTs (and CTE SELECTs without a DML verb) and PRAGMA reads; anything else writes."""
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT":
+        return True
+    if head.startswith("WITH"):
+        return _WRITE_WORDS.search(statement) is None
+    return head == "PRAGMA" and "=" not in statement
+
+
+def read_first(engine: Engine) -> Engine:
+    """The engine for requests that normally only read (GET, HEAD): on SQLite their
+    transaction starts DEFERRED and upgrades at the first write; elsewhere nothing changes."""
+    return engine.execution_options(**{READ_FIRST: True})
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

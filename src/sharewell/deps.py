@@ -16,9 +16,16 @@ from sharewell.config import Settings
 from sharewell.db import MAX_ROW_ID, session_scope
 from sharewell.ratelimit import Limiter
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+
 
 def get_db(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.session_factory) as session:
+    """GET and HEAD requests mostly read: their sessions start as readers (see db.py)."""
+    state = request.app.state
+    factory = (
+        state.read_session_factory if request.method in READ_METHODS else state.session_factory
+    )
+    with session_scope(factory) as session:
         yield session
 
 

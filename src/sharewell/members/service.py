@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from sharewell.db import utcnow
 from sharewell.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
@@ -123,6 +123,12 @@ def start_web_session(
     return web_session, secret
 
 
+# Every signed-in request loads its member; the profile lists (topics, offers and asks, links)
+# are loaded eagerly elsewhere, but most requests never read the caller's own, so here they
+# load on first use within the request instead of costing three queries on every request.
+_SIGNED_IN_LOADING = (lazyload(Member.topics), lazyload(Member.items), lazyload(Member.links))
+
+
 def resolve_web_session(
     session: Session, secret: str, *, days: int
 ) -> tuple[WebSession, Member] | None:
@@ -130,6 +136,7 @@ def resolve_web_session(
         select(WebSession, Member)
         .join(Member, Member.id == WebSession.member_id)
         .where(WebSession.token_hash == rules.hash_secret(secret))
+        .options(*_SIGNED_IN_LOADING)
     ).first()
     if row is None:
         return None
@@ -188,6 +195,7 @@ def resolve_api_token(session: Session, secret: str) -> TokenIdentity | None:
         select(ApiToken, Member)
         .join(Member, Member.id == ApiToken.member_id)
         .where(ApiToken.token_hash == rules.hash_secret(secret))
+        .options(*_SIGNED_IN_LOADING)
     ).first()
     if row is None:
         return None

@@ -147,11 +147,14 @@ def bulk_load_settings(session: Session) -> Iterator[None]:
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}")
+        # PRAGMA takes no bind parameters; both values are integers of ours
+        bulk_cache = f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}"
+        conn.exec_driver_sql(bulk_cache)
         try:
             yield
         finally:
-            conn.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
+            restore = f"PRAGMA cache_size={int(before or -2000)}"
+            conn.exec_driver_sql(restore)
         return
     # PostgreSQL: index rebuilds (see deferred_indexes) sort in maintenance_work_mem; LOCAL
     # ends with the transaction.
@@ -197,7 +200,8 @@ def deferred_indexes(session: Session, *tables: Any) -> Iterator[None]:
             )
         ]
     for name, _ in found:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')  # names from the catalogue
+        # DDL takes no bind parameters; the names come from the database's own catalogue
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')  # nosemgrep: sql-built-from-strings
     yield
     for _, ddl in found:
         conn.exec_driver_sql(ddl)

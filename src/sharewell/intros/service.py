@@ -888,11 +888,13 @@ def _reached(intro: Intro) -> list[int]:
 
 
 def _closed(session: Session, settings: Settings, intro: Intro, reason: str, now: datetime) -> None:
-    """Declined, withdrawn or expired: hops that never acted close, links stop working, and
-    the pledge returns to the requester."""
+    """Declined, withdrawn or expired: hops that had the request and never acted close,
+    links stop working, and the pledge returns to the requester. Hops the request never
+    reached stay waiting: their connectors must never learn it existed (it would otherwise
+    show up in their inbox and notifications once closed)."""
     intro.closed_at = intro.updated_at = now
     for hop in intro.hops:
-        if hop.state in (HopState.WAITING, HopState.PENDING, HopState.QUESTIONED):
+        if hop.state in (HopState.PENDING, HopState.QUESTIONED):
             hop.state = HopState.CLOSED.value
     _invalidate_tokens(session, intro, "consent", now)
     if intro.pledge_id is not None:

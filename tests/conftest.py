@@ -87,6 +87,11 @@ def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[E
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
     """A session whose commits are savepoints inside one transaction rolled back at the end."""
+    if engine.dialect.name == "postgresql":
+        # PostgreSQL rate-limit counters are committed in their own transaction (so they hold
+        # across workers): without this, one test's sign-ins would count against the next's.
+        with engine.begin() as counters:
+            counters.execute(text("DELETE FROM rate_limit_counters"))
     connection = engine.connect()
     transaction = connection.begin()
     session = Session(

@@ -8,6 +8,7 @@ series with its numbers printed on the bars."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from datetime import date
 
@@ -23,6 +24,12 @@ from sharewell.ledger.schemas import TallyPointOut
 from sharewell.members import queries as members
 from sharewell.standing import queries as standing_queries
 from sharewell.web.session import SignedInMember, WebMember
+
+# pygal appends a pre-PEP 451 import hook (``find_module`` only, for its map plugins, which
+# Sharewell does not use) to ``sys.meta_path``. Tools that walk ``sys.meta_path`` and call
+# ``find_spec`` on each entry (pytest's importlib mode, for one) then fail with
+# AttributeError, and Python 3.12 ignores such hooks anyway: take it out.
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 router = APIRouter(include_in_schema=False)
 

@@ -105,6 +105,14 @@ def _lock(session: Session, intro: Intro) -> Intro:
     return locked
 
 
+def _role_on(intro: Intro, me: Member) -> str:
+    """``me``'s role on the request; to anyone not on it, it does not exist (no probing)."""
+    role, _ = role_of(intro, me.id)
+    if role is None:
+        raise NotFound("No such introduction.")
+    return role
+
+
 def _locked_for(session: Session, me: Member, public_id: str) -> Intro:
     """The request locked, if it has reached ``me``; 404 otherwise (ids cannot be probed)."""
     intro = _lock(session, visible_intro(session, me, public_id))
@@ -831,9 +839,7 @@ def decline(
     generic reason unless the decliner chose to share theirs."""
     reason = rules.clean_text(reason, field="reason", limit=rules.NOTE_MAX)
     intro = _locked_for(session, me, public_id)
-    role, _ = role_of(intro, me.id)
-    if role is None:
-        raise NotFound("No such introduction.")
+    role = _role_on(intro, me)
     before, now = intro.state, utcnow()
     if role == Role.CONNECTOR:
         hop = _current_hop(intro, me)
@@ -862,9 +868,7 @@ def decline(
 
 def withdraw(session: Session, settings: Settings, me: Member, public_id: str) -> Intro:
     intro = _locked_for(session, me, public_id)
-    role, _ = role_of(intro, me.id)
-    if role is None:
-        raise NotFound("No such introduction.")
+    role = _role_on(intro, me)
     if role != Role.REQUESTER:
         raise IllegalTransition("Only the requester can withdraw a request.")
     before, now = intro.state, utcnow()
@@ -932,9 +936,7 @@ def ask_question(
 def answer(session: Session, settings: Settings, me: Member, public_id: str, text: str) -> Intro:
     text = rules.clean_text(text, field="answer", limit=rules.NOTE_MAX, required=True)
     intro = _locked_for(session, me, public_id)
-    role, _ = role_of(intro, me.id)
-    if role is None:
-        raise NotFound("No such introduction.")
+    role = _role_on(intro, me)
     if role != Role.REQUESTER:
         raise IllegalTransition("Only the requester answers a connector's question.")
     rules.next_state(intro.state, Role.REQUESTER, Action.ANSWER)
@@ -966,9 +968,7 @@ def accept(
         limit=rules.CONTACT_MAX, required=True,
     )  # fmt: skip
     intro = _locked_for(session, me, public_id)
-    role, _ = role_of(intro, me.id)
-    if role is None:
-        raise NotFound("No such introduction.")
+    role = _role_on(intro, me)
     if role != Role.TARGET:
         raise IllegalTransition("Only the person asked can accept an introduction.")
     before, now = intro.state, utcnow()
@@ -1229,9 +1229,7 @@ def record_outcome(
     counts once the other end confirms (a non-member target by an emailed link)."""
     outcome_kind = rules.check_outcome_kind(kind)
     intro = _locked_for(session, me, public_id)
-    role, _ = role_of(intro, me.id)
-    if role is None:
-        raise NotFound("No such introduction.")
+    role = _role_on(intro, me)
     if role not in (Role.REQUESTER, Role.TARGET):
         raise PermissionDenied("Only the two ends of an introduction record its outcome.")
     if intro.state != State.ACCEPTED or intro.accepted_at is None:
@@ -1301,9 +1299,7 @@ def confirm_outcome(
     session: Session, settings: Settings, me: Member, public_id: str, outcome_id: int
 ) -> IntroOutcome:
     intro = _locked_for(session, me, public_id)
-    role, _ = role_of(intro, me.id)
-    if role is None:
-        raise NotFound("No such introduction.")
+    role = _role_on(intro, me)
     outcome = _outcome(session, intro, outcome_id)
     if outcome.state != rules.OutcomeState.PROPOSED:
         raise IllegalTransition(f"This outcome is {outcome.state}; nothing to confirm.")
@@ -1413,9 +1409,7 @@ def report_fall_off(
     """Either end reports that a confirmed hire fell off within the guarantee window: the
     pending split returns to the pledger."""
     intro = _locked_for(session, me, public_id)
-    role, _ = role_of(intro, me.id)
-    if role is None:
-        raise NotFound("No such introduction.")
+    role = _role_on(intro, me)
     if role not in (Role.REQUESTER, Role.TARGET):
         raise PermissionDenied("Only the two ends report that a hire fell off.")
     outcome = _outcome(session, intro, outcome_id)

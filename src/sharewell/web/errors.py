@@ -52,7 +52,10 @@ def _reload_member(request: Request, stack: ExitStack) -> None:
         if isinstance(previous, Session) and isinstance(previous.bind, Connection):
             # A session pinned to one connection (an outer transaction, as in tests) can only
             # be read through that connection: a second one would wait for its write lock.
+            # The read begins a new transaction on it, so close it again once the page is
+            # rendered, or it would stay open past the request.
             session = previous
+            stack.callback(previous.close)
         else:
             session = stack.enter_context(session_scope(request.app.state.session_factory))
         request.state.member = session.get(Member, identity[0])

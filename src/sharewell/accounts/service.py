@@ -283,9 +283,11 @@ def _take_link(session: Session, secret: str, purpose: str) -> tuple[AccountToke
     return token, member
 
 
-def _address_confirmed(session: Session, settings: Settings, member: Member) -> None:
+def confirm_address(session: Session, settings: Settings, member: Member) -> None:
     """Mark the address confirmed and mint the ledger's starter grant (once per member: the
-    ledger guards it), so a new member can pledge on their first introduction request."""
+    ledger guards it), so a new member can pledge on their first introduction request. Every
+    way an address gets confirmed (the verify link, a reset link they read, an administrator
+    vouching) goes through here, so none of them leaves a verified member without it."""
     member.email_verified_at = member.email_verified_at or utcnow()
     session.flush()
     ledger.grant_starter(
@@ -295,7 +297,7 @@ def _address_confirmed(session: Session, settings: Settings, member: Member) -> 
 
 def verify_email(session: Session, settings: Settings, secret: str) -> Member:
     _, member = _take_link(session, secret, "verify")
-    _address_confirmed(session, settings, member)
+    confirm_address(session, settings, member)
     return member
 
 
@@ -313,12 +315,14 @@ def request_password_reset(session: Session, settings: Settings, email: str) -> 
     mail.queue(session, settings, to=member.email, subject=subject, body=body, kind="reset")
 
 
-def reset_password(session: Session, secret: str, new_password: str) -> Member:
+def reset_password(
+    session: Session, settings: Settings, secret: str, new_password: str
+) -> Member:
     """Set a new password from an emailed link; every session of the member ends."""
     member_rules.check_password(new_password)
     _, member = _take_link(session, secret, "reset")
     member.password_hash = hash_password(new_password)
-    member.email_verified_at = member.email_verified_at or utcnow()  # they read the mail
+    confirm_address(session, settings, member)  # they read the mail
     revoke_all_sessions(session, member)
     return member
 
@@ -556,7 +560,7 @@ def provider_sign_in(
         if not email_member.is_active:
             raise AuthenticationFailed("This account is suspended.")
         _add_identity(session, provider, claims, email_member, now)
-        _address_confirmed(session, settings, email_member)
+        confirm_address(session, settings, email_member)
         return ProviderSignIn(decision, email_member)
     # CREATE: a new member, under the same registration mode as everyone else.
     if email is None:
@@ -584,7 +588,7 @@ def provider_sign_in(
     _consume(session, invitation, member, now)
     _add_identity(session, provider, claims, member, now)
     if provider.trusted_for_email and claims.email_verified:
-        _address_confirmed(session, settings, member)
+        confirm_address(session, settings, member)
     else:
         send_verification(session, settings, member)
     return ProviderSignIn(decision, member)

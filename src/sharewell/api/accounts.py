@@ -113,11 +113,15 @@ def request_reset(
 
 @router.post("/auth/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
 def confirm_reset(
-    data: PasswordResetIn, request: Request, session: SessionDep, limiter: LimiterDep
+    data: PasswordResetIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
 ) -> None:
     """Choose a new password with the link's token; every session of the account ends."""
     limits.check(limiter, "reset", account=data.token, client=client_address(request))
-    service.reset_password(session, data.token, data.new_password)
+    service.reset_password(session, settings, data.token, data.new_password)
 
 
 @router.post(

@@ -188,7 +188,7 @@ def user_create(
     admin: Annotated[bool, typer.Option(help="Make this member an administrator.")] = False,
 ) -> None:
     """Create a member (the address counts as verified: an administrator vouched for it)."""
-    from sharewell.db import utcnow
+    from sharewell.accounts.service import confirm_address
     from sharewell.members import service
     from sharewell.members.schemas import SignUpIn
 
@@ -200,8 +200,8 @@ def user_create(
             )
             if member is None:
                 raise _fail(f"{email} already has an account.")
-            member.email_verified_at = utcnow()
             member.is_admin = admin
+            confirm_address(session, get_settings(), member)
             handle_out = member.handle
     except SharewellError as exc:
         raise _fail(exc.detail) from None

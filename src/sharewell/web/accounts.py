@@ -339,7 +339,7 @@ def reset_confirm(
 ) -> Response:
     try:
         limits.check(limiter, "reset", account=token, client=client_address(request))
-        service.reset_password(session, token, new_password)
+        service.reset_password(session, settings, token, new_password)
     except SharewellError as exc:
         session.rollback()
         return render(

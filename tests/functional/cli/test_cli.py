@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from tests.conftest import drop_postgres_database, fresh_database_url
 from typer.testing import CliRunner
 
 from sharewell.cli.main import app
 from sharewell.config import get_settings
 from sharewell.db import make_engine
+from sharewell.ledger import queries as ledger_queries
 from sharewell.members.models import Member
 
 runner = CliRunner()
@@ -71,11 +73,16 @@ def test_upgrade_create_admin_suspend(cli_env: str) -> None:
     assert code == 1 and "No member" in out
     engine = make_engine(cli_env)
     with engine.connect() as conn:
-        admin, suspended = conn.execute(
-            select(Member.is_admin, Member.suspended_at).where(Member.handle == "ada")
+        admin, suspended, verified, member_id = conn.execute(
+            select(
+                Member.is_admin, Member.suspended_at, Member.email_verified_at, Member.id
+            ).where(Member.handle == "ada")
         ).one()
+    with Session(engine) as session:  # a vouched-for address brings the starter grant too
+        available = ledger_queries.available(session, member_id)
     engine.dispose()
-    assert admin and suspended is not None
+    assert admin and suspended is not None and verified is not None
+    assert available == get_settings().ledger_starter_grant
     assert run("db", "status")[0] == 0
 
 

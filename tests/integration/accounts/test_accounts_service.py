@@ -110,16 +110,19 @@ def test_password_reset_is_single_use_expiring_and_ends_sessions(
     service.request_password_reset(db, settings, member.email)
     second = link_in(mails_to(db, member.email)[-1].body, "/reset-password/confirm")
     with pytest.raises(InvalidInput):  # a newer link replaces the older one
-        service.reset_password(db, first, "a brand new password")
+        service.reset_password(db, settings, first, "a brand new password")
     with pytest.raises(InvalidInput, match="at least"):
-        service.reset_password(db, second, "short")
-    service.reset_password(db, second, "a brand new password")
+        service.reset_password(db, settings, second, "short")
+    service.reset_password(db, settings, second, "a brand new password")
     assert service_auth(db, member.email, "a brand new password").id == member.id
+    # Reading the reset mail confirms the address, and a confirmed address brings the grant.
+    assert member.email_verified_at is not None
+    assert ledger_queries.available(db, member.id) == settings.ledger_starter_grant
     for ws in members_sessions:
         db.refresh(ws)
         assert ws.revoked_at is not None
     with pytest.raises(InvalidInput):
-        service.reset_password(db, second, "another new password")
+        service.reset_password(db, settings, second, "another new password")
     # Expired links do not work.
     service.request_password_reset(db, settings, member.email)
     third = link_in(mails_to(db, member.email)[-1].body, "/reset-password/confirm")
@@ -128,7 +131,7 @@ def test_password_reset_is_single_use_expiring_and_ends_sessions(
     row.expires_at = utcnow() - timedelta(seconds=1)
     db.flush()
     with pytest.raises(InvalidInput):
-        service.reset_password(db, third, "yet another password")
+        service.reset_password(db, settings, third, "yet another password")
 
 
 def service_start(db: Session, member: Member) -> WebSession:

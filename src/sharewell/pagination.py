@@ -26,8 +26,17 @@ def encode_cursor(*values: int | str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, arity: int = 1) -> list[int | str] | None:
-    """Parse a cursor made by :func:`encode_cursor`; a tampered one is a clear 422."""
+# Ids and counts in cursors fit a signed 64-bit column; a larger number cannot come from us.
+_CURSOR_INT_MAX = 2**63 - 1
+
+
+def decode_cursor(
+    cursor: str | None, arity: int = 1, kinds: str | None = None
+) -> list[int | str] | None:
+    """Parse a cursor made by :func:`encode_cursor`; a tampered one is a clear 422.
+    ``kinds`` spells each value's type, ``i`` for an integer and ``s`` for text (default:
+    integers only), so a cursor of the wrong shape is refused here instead of failing deep in
+    a query."""
     if not cursor:
         return None
     try:
@@ -39,9 +48,20 @@ def decode_cursor(cursor: str | None, arity: int = 1) -> list[int | str] | None:
         ) from exc
     if not isinstance(values, list) or len(values) != arity:
         raise InvalidInput("The cursor is not valid; start again without it.", field="cursor")
-    if not all(isinstance(v, int | str) for v in values):
+    expected = kinds or "i" * arity
+    if not all(_of_kind(v, k) for v, k in zip(values, expected, strict=True)):
         raise InvalidInput("The cursor is not valid; start again without it.", field="cursor")
     return values
+
+
+def _of_kind(value: object, kind: str) -> bool:
+    if kind == "s":
+        return isinstance(value, str)
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and abs(value) <= _CURSOR_INT_MAX
+    )
 
 
 def clamp_limit(limit: int | None, cap: int) -> int:

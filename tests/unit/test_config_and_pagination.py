@@ -25,11 +25,17 @@ def test_default_database_is_sqlite_in_the_data_dir(tmp_path) -> None:  # type: 
 
 def test_cursor_round_trip_and_tampering() -> None:
     assert decode_cursor(encode_cursor(42)) == [42]
-    assert decode_cursor(encode_cursor(3, "sql"), arity=2) == [3, "sql"]
+    assert decode_cursor(encode_cursor(3, "sql"), arity=2, kinds="is") == [3, "sql"]
+    assert decode_cursor(encode_cursor("0001.0002"), kinds="s") == ["0001.0002"]
     assert decode_cursor(None) is None
     for bad in ["%%%", "bm90IGpzb24", encode_cursor(1, 2)]:
         with pytest.raises(InvalidInput, match="cursor"):
             decode_cursor(bad)
+    # A cursor of the wrong shape is refused up front, never turned into a failing query:
+    # text where an id belongs, a flag, a number no column holds, an id where text belongs.
+    for bad, kinds in [("abc", None), (True, None), (10**30, None), (7, "s")]:
+        with pytest.raises(InvalidInput, match="cursor"):
+            decode_cursor(encode_cursor(bad), kinds=kinds)  # type: ignore[arg-type]
 
 
 def test_page_size_is_capped() -> None:

@@ -490,7 +490,7 @@ def thread(
     )
     if under is not None:
         shape = shape.where(Comment.path >= under.path, Comment.path < under.path + ":")
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, kinds="s")
     if after:
         shape = shape.where(Comment.path >= str(after[0]))
     rows = session.execute(shape.order_by(Comment.path)).tuples().all()
@@ -523,7 +523,7 @@ def comments_page(
 ) -> Page[CommentOut]:
     """The thread in display order, a page at a time (the cursor is the last path)."""
     query = select(Comment).where(Comment.insight_id == insight.id)
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, kinds="s")
     if after:
         query = query.where(Comment.path > str(after[0]))
     rows = list(session.scalars(query.order_by(Comment.path).limit(limit + 1)))

@@ -107,7 +107,7 @@ def list_topics(session: Session, *, limit: int, cursor: str | None = None) -> P
         .group_by(Topic.id, Topic.slug, Topic.label)
         .order_by(count.desc(), Topic.slug)
     )
-    after = decode_cursor(cursor, arity=2)
+    after = decode_cursor(cursor, arity=2, kinds="is")
     if after:
         n_after, slug_after = int(after[0]), str(after[1])
         query = query.having((count < n_after) | ((count == n_after) & (Topic.slug > slug_after)))

@@ -5,9 +5,9 @@ Every form carries CSRF and works without JavaScript (post, then redirect with a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sharewell.api.intros import path_finder
@@ -23,6 +23,9 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(web_session.ve
 BADGES["/intros"] = lambda session, member: queries.unread_count(session, member.id)
 
 
+INBOX_PAGE = 50  # requests per inbox page; "Older requests" pages on
+
+
 def _done(request: Request, url: str, message: str, kind: str = "info") -> Response:
     response = RedirectResponse(url, status_code=303)
     web_session.flash(response, request.app.state.settings, message, kind)
@@ -30,16 +33,23 @@ def _done(request: Request, url: str, message: str, kind: str = "info") -> Respo
 
 
 @router.get("/intros")
-def inbox(request: Request, me: SignedInMember, session: SessionDep, box: str = "to") -> Response:
+def inbox(
+    request: Request,
+    me: SignedInMember,
+    session: SessionDep,
+    box: str = "to",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
     if box not in queries.BOXES:
         raise NotFound("The inbox has boxes to, through and from.")
-    page = queries.inbox(session, me, box, limit=100)
+    page = queries.inbox(session, me, box, limit=INBOX_PAGE, cursor=cursor)
     return render(
         request,
         "intros/inbox.html",
         {
             "box": box,
             "page": page,
+            "continued": bool(cursor),
             "waiting": queries.counts(session, me),
             "funnel": queries.funnel(session, me.id) if box == "from" else [("", 0)],
         },

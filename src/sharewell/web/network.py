@@ -4,7 +4,9 @@ without JavaScript (each action redirects back with a flash message)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -38,16 +40,26 @@ def _done(request: Request, settings: object, message: str, next_path: str | Non
     return response
 
 
+CONNECTIONS_PAGE = 100  # connections per page of "My network"; "More connections" pages on
+
+
 @router.get("/network")
 def network_page(
-    request: Request, me: SignedInMember, session: SessionDep, settings: SettingsDep
+    request: Request,
+    me: SignedInMember,
+    session: SessionDep,
+    settings: SettingsDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     graph = graph_for(request, session)
     return render(
         request,
         "network/index.html",
         {
-            "connections": queries.list_connections(session, me, limit=100),
+            "connections": queries.list_connections(
+                session, me, limit=CONNECTIONS_PAGE, cursor=cursor
+            ),
+            "continued": bool(cursor),
             "requests": queries.list_requests(session, me),
             "blocked": queries.list_blocked(session, me),
             "paused": service.is_paused(session, me.id),

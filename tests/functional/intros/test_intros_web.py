@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -12,8 +13,10 @@ from tests.factories import Members, csrf_from, web_sign_in
 from tests.intros_support import TARGET_EMAIL, TARGET_NAME, TARGET_PHONE, make_chain
 
 from sharewell.config import Settings
+from sharewell.intros import service
 from sharewell.intros.models import Intro
 from sharewell.mail.models import MailMessage
+from sharewell.web import intros as web_intros
 
 
 def _browser(app: FastAPI, email: str) -> TestClient:
@@ -90,3 +93,35 @@ def test_forms_need_csrf(app: FastAPI, db: Session, members: Members, settings: 
     r = c.post("/intros/new", data={"csrf_token": csrf_from(page.text),
                                     "to": chain.requester.handle, "why": "x"})  # fmt: skip
     assert r.status_code == 422 and "That is you" in r.text
+
+
+def test_the_inbox_pages_on_past_its_first_page(
+    app: FastAPI, db: Session, members: Members, settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """A busy member reaches every request, not only the newest page (one per page here)."""
+    chain = make_chain(db, members, settings)
+    path = [chain.c1.handle, chain.c2.handle]
+    specs = [
+        service.RequestSpec("card", "Hiring", card_id=chain.target_card, path=path),
+        service.RequestSpec("card", "Hiring", card_id=chain.silent_card, path=path),
+        service.RequestSpec(
+            "member", "Advice", target_handle=chain.member_target.handle,
+            path=[*path, chain.member_target.handle],
+        ),
+    ]  # fmt: skip
+    made = {service.create_request(db, settings, chain.requester, s).public_id for s in specs}
+    monkeypatch.setattr(web_intros, "INBOX_PAGE", 1)
+    browser = _browser(app, chain.requester.email)
+    seen: list[str] = []
+    url: str | None = "/intros?box=from"
+    while url:
+        page = browser.get(url)
+        assert page.status_code == 200
+        seen += re.findall(r'href="/intros/([A-Za-z0-9_-]{8,})"', page.text)
+        older = re.search(r'href="(/intros\?box=from&(?:amp;)?cursor=[^"]+)"', page.text)
+        url = older.group(1).replace("&amp;", "&") if older else None
+        assert len(seen) <= len(made), "the pages repeat a request"
+    assert set(seen) == made
+    bad = browser.get("/intros?box=from&cursor=WyJhYmMiXQ")  # ["abc"]: tampered
+    assert bad.status_code == 422 and "cursor" in bad.text

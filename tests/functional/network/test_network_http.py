@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from fastapi.testclient import TestClient
 from tests.factories import Members, auth, csrf_from, web_sign_in
+
+from sharewell.web import network as web_network
 
 
 def test_connect_through_the_api_and_see_degrees_and_paths(
@@ -76,3 +81,29 @@ def test_connect_and_accept_in_the_browser_without_js(
     assert find.status_code == 200 and "You → Web Bob" in find.text
     assert client.get("/find?company=" + "x" * 101).status_code == 422
     assert "Find a way in" in client.get("/").text
+
+
+def test_my_network_pages_through_every_connection(
+    client: TestClient, members: Members, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the first page the rest of a member's connections are one click away."""
+    me = members.create("Paula Pages")
+    others = [members.create(f"Friend {n}") for n in range(3)]
+    for other in others:
+        client.post(
+            "/api/v1/connections/requests", json={"handle": other.handle},
+            headers=auth(members.token(me)),
+        )  # fmt: skip
+        client.post(
+            f"/api/v1/connections/requests/{me.handle}/accept",
+            headers=auth(members.token(other)),
+        )
+    monkeypatch.setattr(web_network, "CONNECTIONS_PAGE", 2)
+    web_sign_in(client, me.email)
+    first = client.get("/network").text
+    more = re.search(r'href="(/network\?cursor=[^"#]+)', first)
+    assert more is not None
+    second = client.get(more.group(1)).text
+    shown = [o.handle for o in others if f"/members/{o.handle}" in first + second]
+    assert shown == [o.handle for o in others]
+    assert ">More connections<" not in second and "First page" in second

@@ -18,6 +18,7 @@ from sharewell.intros.models import Intro, IntroOutcome
 from sharewell.intros.rules import State
 from sharewell.ledger.models import LedgerTransaction
 from sharewell.members.models import Member
+from sharewell.network import rules as network_rules
 from sharewell.network.models import Connection, ContactTerm
 from sharewell.search import queries as search_queries
 from sharewell.standing.models import StandingScore
@@ -73,6 +74,17 @@ def test_demo_contact_books_overlap_with_every_visibility(
     ids = list(db.scalars(select(Contact.public_id)))
     assert len(ids) == len(set(ids)) == demo["contacts"]
     assert all(len(i) == 12 for i in ids)
+    # The bulk load sets the term rows' sharing flags itself (its triggers paused): they are
+    # exactly what the rule gives for each contact, so a filter counts what it should.
+    contacts = {
+        cid: network_rules.contact_flags(vis, out, card)
+        for cid, vis, out, card in db.execute(
+            select(Contact.id, Contact.visibility, Contact.opted_out, Contact.card_fields)
+        )
+    }
+    rows = db.execute(select(ContactTerm.contact_id, ContactTerm.flags)).all()
+    assert {f for _, f in rows} >= {0, network_rules.FLAG_COUNTED}
+    assert [(c, f) for c, f in rows if contacts[c] != f] == []
 
 
 def test_demo_has_every_area_in_every_state(db: Session, demo: dict[str, int]) -> None:

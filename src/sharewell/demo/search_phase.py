@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sharewell.search import indexing
 from sharewell.search.models import SearchDocument
 
-from .bulk import deferred_indexes
+from .bulk import deferred_indexes, triggers_paused
 
 if TYPE_CHECKING:
     from sharewell.demo.generator import DemoContext
@@ -30,21 +29,12 @@ def phase_search(ctx: DemoContext) -> None:
 @contextmanager
 def _fts_rebuilt_after(session: Session) -> Iterator[None]:
     """SQLite: the triggers that feed the FTS5 table (``search_fts``, external content over
-    ``search_documents``; migration 0010) are dropped for the load, recreated from their own
-    definitions, and the index is built in one pass with FTS5's ``rebuild`` command. Inside the
-    caller's transaction: an error rolls it all back."""
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
+    ``search_documents``; migration 0010) are paused for the load and the index is built in
+    one pass with FTS5's ``rebuild`` command. Inside the caller's transaction: an error rolls
+    it all back. (PostgreSQL's tsvector is a column of the rows themselves.)"""
+    if session.connection().dialect.name != "sqlite":
         yield
         return
-    triggers = conn.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
-        {"t": SearchDocument.__tablename__},
-    ).all()
-    for name, _ in triggers:
-        # DDL takes no bind parameters; the names come from the database's own catalogue
-        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')  # nosemgrep: sql-built-from-strings
-    yield
-    for _, ddl in triggers:
-        conn.exec_driver_sql(ddl)
-    conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
+    with triggers_paused(session, SearchDocument):
+        yield
+    session.connection().exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")

@@ -31,7 +31,7 @@ from typing import Any
 
 import anyio.to_thread
 import httpx
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bare_starlette import app as bare_app
 from sharewell.app import create_app
@@ -89,6 +89,12 @@ async def run(args: argparse.Namespace) -> None:
     # CPU time is not counted against the first endpoints measured.
     with session_scope(make_session_factory(app.state.engine)) as session:
         app.state.graph.current(session)
+    statements = [0]
+
+    @event.listens_for(app.state.engine, "before_cursor_execute")
+    def count(*_: Any) -> None:
+        statements[0] += 1
+
     transport = httpx.ASGITransport(app=app)
     bare_client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=bare_app), base_url="http://bench"
@@ -111,6 +117,7 @@ async def run(args: argparse.Namespace) -> None:
             gc.collect()
             profiler = profiler_cls(interval=0.0005) if profiler_cls else None
             cpu, wall = [], []
+            statements[0] = 0
             if profiler:
                 profiler.start()
             cprof = cProfile.Profile(time.thread_time) if args.cprofile else None
@@ -132,6 +139,9 @@ async def run(args: argparse.Namespace) -> None:
                 "cpu_ms_mean": round(statistics.fmean(cpu), 3),
                 "wall_ms_median": round(statistics.median(wall), 3),
                 "load_1min": round(os.getloadavg()[0], 2),
+                # SQL statements per request (BEGIN-time PRAGMAs included): the deterministic
+                # figure beside the noisy timings.
+                "statements": round(statements[0] / args.runs, 1),
             }
             rows[name]["cpu_ratio_to_bare"] = round(
                 rows["bare_starlette"]["cpu_ms_median"] / rows[name]["cpu_ms_median"], 3
@@ -139,7 +149,8 @@ async def run(args: argparse.Namespace) -> None:
             print(
                 f"{name:24s} cpu mean {statistics.fmean(cpu):6.2f} ms  "
                 f"median {statistics.median(cpu):6.2f} ms  wall median "
-                f"{statistics.median(wall):6.2f} ms  (load {os.getloadavg()[0]:.1f})",
+                f"{statistics.median(wall):6.2f} ms  {statements[0] / args.runs:4.1f} statements  "
+                f"(load {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
             if profiler:
@@ -185,13 +196,15 @@ def write_results(args: argparse.Namespace, rows: dict[str, dict[str, float]]) -
             "",
             f"`{run['command']}` at {run['measured_at']}.",
             "",
-            "| endpoint | CPU ms median | CPU ms mean | wall ms median | cpu ratio | load |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| endpoint | CPU ms median | CPU ms mean | wall ms median | cpu ratio | SQL per "
+            "request | load |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for name, r in run["results"].items():
             lines.append(
                 f"| {name} | {r['cpu_ms_median']:.2f} | {r['cpu_ms_mean']:.2f} | "
-                f"{r['wall_ms_median']:.1f} | {r['cpu_ratio_to_bare']:.3f} | {r['load_1min']:.1f} |"
+                f"{r['wall_ms_median']:.1f} | {r['cpu_ratio_to_bare']:.3f} | "
+                f"{r.get('statements', '–')} | {r['load_1min']:.1f} |"
             )
     (RESULTS / "http_cpu.md").write_text("\n".join(lines) + "\n")
 

@@ -2,7 +2,7 @@
 no threads) under pyinstrument, with in-process CPU time per request.
 
     .venv/bin/python bench/http_profile.py --database-url URL [--runs 300] [--label after]
-        [--profile | --cprofile [--cprofile-filter sharewell]] [--only NAME ...]
+        [--profile | --cprofile [--cprofile-filter sharewell] | --where] [--only NAME ...]
 
 The endpoints are the ones `http_bench.py` drives with wrk: a profile page (anonymous and
 signed in), a search and a path query over the API, plus `/healthz` (routing and middleware
@@ -31,7 +31,7 @@ from typing import Any
 
 import anyio.to_thread
 import httpx
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bare_starlette import app as bare_app
 from sharewell.app import create_app
@@ -89,11 +89,18 @@ async def run(args: argparse.Namespace) -> None:
     # CPU time is not counted against the first endpoints measured.
     with session_scope(make_session_factory(app.state.engine)) as session:
         app.state.graph.current(session)
+    statements = [0]
+
+    @event.listens_for(app.state.engine, "before_cursor_execute")
+    def count(*_: Any) -> None:
+        statements[0] += 1
+
     transport = httpx.ASGITransport(app=app)
     bare_client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=bare_app), base_url="http://bench"
     )
     rows: dict[str, dict[str, float]] = {}
+    where: dict[str, dict[str, float]] = {}
     profiler_cls: Any = None
     if args.profile:
         from pyinstrument import Profiler
@@ -111,9 +118,10 @@ async def run(args: argparse.Namespace) -> None:
             gc.collect()
             profiler = profiler_cls(interval=0.0005) if profiler_cls else None
             cpu, wall = [], []
+            statements[0] = 0
             if profiler:
                 profiler.start()
-            cprof = cProfile.Profile(time.thread_time) if args.cprofile else None
+            cprof = cProfile.Profile(time.thread_time) if args.cprofile or args.where else None
             if cprof:
                 cprof.enable()
             for _ in range(args.runs):
@@ -132,6 +140,9 @@ async def run(args: argparse.Namespace) -> None:
                 "cpu_ms_mean": round(statistics.fmean(cpu), 3),
                 "wall_ms_median": round(statistics.median(wall), 3),
                 "load_1min": round(os.getloadavg()[0], 2),
+                # SQL statements per request (BEGIN-time PRAGMAs included): the deterministic
+                # figure beside the noisy timings.
+                "statements": round(statements[0] / args.runs, 1),
             }
             rows[name]["cpu_ratio_to_bare"] = round(
                 rows["bare_starlette"]["cpu_ms_median"] / rows[name]["cpu_ms_median"], 3
@@ -139,19 +150,95 @@ async def run(args: argparse.Namespace) -> None:
             print(
                 f"{name:24s} cpu mean {statistics.fmean(cpu):6.2f} ms  "
                 f"median {statistics.median(cpu):6.2f} ms  wall median "
-                f"{statistics.median(wall):6.2f} ms  (load {os.getloadavg()[0]:.1f})",
+                f"{statistics.median(wall):6.2f} ms  {statements[0] / args.runs:4.1f} statements  "
+                f"(load {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
             if profiler:
                 print(profiler.output_text(unicode=True, show_all=False, color=False))
-            if cprof:
+            if cprof and args.where:
+                where[name] = buckets(pstats.Stats(cprof), args.runs)
+                print("   ", where[name], flush=True)
+            elif cprof:
                 stats = pstats.Stats(cprof)
                 stats.sort_stats("cumulative").print_stats(
                     args.cprofile_filter, args.cprofile_lines
                 )
     await bare_client.aclose()
-    if args.label and not (args.profile or args.cprofile):
+    if args.label and args.where:
+        write_where(args, where)
+    elif args.label and not (args.profile or args.cprofile):
         write_results(args, rows)
+
+
+# Where a request's CPU time goes: each function's own time (cProfile's tottime, on thread CPU
+# time), summed by the package it lives in. First match wins.
+BUCKETS = (
+    ("SQL: SQLAlchemy", ("/sqlalchemy/",)),
+    ("SQL: driver", ("psycopg", "sqlite3")),
+    ("templates (Jinja)", ("/jinja2/", "/templates/", "/markupsafe/")),
+    ("validation (pydantic)", ("/pydantic/", "/pydantic_core/")),
+    ("framework (FastAPI, Starlette, anyio)", ("/fastapi/", "/starlette/", "/anyio/")),
+    ("graph index (numpy)", ("/numpy/", "/network/graph.py")),
+    ("Sharewell code", ("/sharewell/",)),
+    ("in-process client (httpx, asyncio)", ("/httpx/", "/asyncio/", "/h11/", "http_profile.py")),
+)
+
+
+def buckets(stats: pstats.Stats, runs: int) -> dict[str, float]:
+    """Milliseconds of CPU per request in each bucket (cProfile slows Python calls down, so
+    read the shares, not the absolute sum; the timings above are measured without it)."""
+    out: dict[str, float] = {}
+    for (filename, _, function), row in stats.stats.items():  # type: ignore[attr-defined]
+        tottime = row[2]
+        place = f"{filename}:{function}"
+        label = next((b for b, needles in BUCKETS if any(n in place for n in needles)), "other")
+        out[label] = out.get(label, 0.0) + tottime
+    total = sum(out.values())
+    rows = {k: round(v * 1000 / runs, 3) for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
+    rows["total (under cProfile)"] = round(total * 1000 / runs, 3)
+    return rows
+
+
+def write_where(args: argparse.Namespace, where: dict[str, dict[str, float]]) -> None:
+    """Merge this run into bench/results/http_where.{json,md} under "<label>/<backend>"."""
+    path = RESULTS / "http_where.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    runs = old.get("runs", {})
+    backend = args.backend or args.database_url.split(":", 1)[0].split("+", 1)[0]
+    runs[f"{args.label}/{backend}"] = {
+        "command": f"python bench/http_profile.py --where --runs {args.runs} --label {args.label}",
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average": os.getloadavg(),
+        "results": where,
+    }
+    path.write_text(json.dumps({"benchmark": "http_where", "runs": runs}, indent=2) + "\n")
+    lines = [
+        "# Where an HTTP request's CPU time goes",
+        "",
+        "Each benchmarked endpoint called in process (see `http_cpu.md`) under cProfile on "
+        "thread CPU time; every function's own time is summed by the package it lives in "
+        "(`bench/http_profile.py` BUCKETS). Milliseconds per request *under the profiler*, "
+        "which slows Python calls several-fold: read the shares, and `http_cpu.md` for the "
+        "real per-request CPU.",
+    ]
+    for key, run in runs.items():
+        lines += ["", f"## {key}", "", f"`{run['command']}` at {run['measured_at']}.", ""]
+        for endpoint, parts in run["results"].items():
+            total = parts["total (under cProfile)"] or 1.0
+            lines += [
+                f"**{endpoint}** — {total:.2f} ms per request under cProfile",
+                "",
+                "| where | ms | share |",
+                "|---|---:|---:|",
+            ]
+            lines += [
+                f"| {label} | {ms:.2f} | {100 * ms / total:.0f} % |"
+                for label, ms in parts.items()
+                if not label.startswith("total")
+            ]
+            lines.append("")
+    (RESULTS / "http_where.md").write_text("\n".join(lines) + "\n")
 
 
 def write_results(args: argparse.Namespace, rows: dict[str, dict[str, float]]) -> None:
@@ -185,13 +272,15 @@ def write_results(args: argparse.Namespace, rows: dict[str, dict[str, float]]) -
             "",
             f"`{run['command']}` at {run['measured_at']}.",
             "",
-            "| endpoint | CPU ms median | CPU ms mean | wall ms median | cpu ratio | load |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| endpoint | CPU ms median | CPU ms mean | wall ms median | cpu ratio | SQL per "
+            "request | load |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for name, r in run["results"].items():
             lines.append(
                 f"| {name} | {r['cpu_ms_median']:.2f} | {r['cpu_ms_mean']:.2f} | "
-                f"{r['wall_ms_median']:.1f} | {r['cpu_ratio_to_bare']:.3f} | {r['load_1min']:.1f} |"
+                f"{r['wall_ms_median']:.1f} | {r['cpu_ratio_to_bare']:.3f} | "
+                f"{r.get('statements', '–')} | {r['load_1min']:.1f} |"
             )
     (RESULTS / "http_cpu.md").write_text("\n".join(lines) + "\n")
 
@@ -206,6 +295,9 @@ def main() -> None:
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--cprofile", action="store_true", help="cProfile on CPU time instead")
     ap.add_argument("--cprofile-lines", type=int, default=60)
+    ap.add_argument(
+        "--where", action="store_true", help="CPU per request by package (bench/results/http_where)"
+    )
     ap.add_argument("--cprofile-filter", default="", help="regex on file:function, e.g. sharewell")
     asyncio.run(run(ap.parse_args()))
 

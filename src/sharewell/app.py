@@ -264,7 +264,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         except Exception:  # any driver error means "not healthy", never a 500
             log.exception("health check failed")
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
-        return JSONResponse({"status": "ok", "version": __version__})
+        # Whether this worker has built its graph index yet: until then path queries and
+        # searches on it wait for the build (benchmarks and probes can wait for "ready").
+        graph = "ready" if app.state.graph.ready else "building"
+        return JSONResponse({"status": "ok", "version": __version__, "graph_index": graph})
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     def metrics_endpoint(request: Request, session: SessionDep) -> Response:

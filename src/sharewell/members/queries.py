@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, func, literal, select, union_all
+from sqlalchemy.orm import Session, lazyload
 
 from sharewell.errors import NotFound
-from sharewell.members.models import ApiToken, Member, MemberTopic, Topic
+from sharewell.members.models import (
+    ApiToken,
+    Member,
+    MemberTopic,
+    ProfileItem,
+    ProfileLink,
+    Topic,
+)
 from sharewell.members.schemas import (
     LinkOut,
     MemberSummary,
@@ -55,6 +62,50 @@ def active_member_by_handle(session: Session, handle: str) -> Member:
     if member is None or not member.is_active:
         raise NotFound(f"No member with the handle '{handle[:40]}'.")
     return member
+
+
+def profile_page_of(session: Session, handle: str) -> tuple[Member, ProfileOut]:
+    """The member behind a profile page and what the page shows of them, in two statements:
+    the member row, then their topics, offers, asks and links in one ``UNION ALL`` (the
+    relationships' own loading took a statement each on every profile view)."""
+    member = session.scalar(
+        select(Member)
+        .where(Member.handle == handle.strip().lower())
+        .options(lazyload(Member.topics), lazyload(Member.items), lazyload(Member.links))
+    )
+    if member is None or not member.is_active:
+        raise NotFound(f"No member with the handle '{handle[:40]}'.")
+    rows = session.execute(
+        union_all(
+            select(literal("topic", String), Topic.slug, Topic.label, literal(0), Topic.id)
+            .join(MemberTopic, MemberTopic.topic_id == Topic.id)
+            .where(MemberTopic.member_id == member.id),
+            select(
+                ProfileItem.kind, ProfileItem.text, literal("", String), ProfileItem.position,
+                ProfileItem.id,
+            ).where(ProfileItem.member_id == member.id),
+            select(
+                literal("link", String), ProfileLink.label, ProfileLink.url, ProfileLink.position,
+                ProfileLink.id,
+            ).where(ProfileLink.member_id == member.id),
+        )
+    ).all()
+    # The relationships' orders: topics by slug, offers, asks and links by position.
+    parts = sorted(
+        rows, key=lambda p: (p[0], p[1], 0, 0) if p[0] == "topic" else (p[0], "", p[3], p[4])
+    )
+    return member, ProfileOut(
+        handle=member.handle,
+        display_name=member.display_name,
+        headline=member.headline,
+        location=member.location,
+        topics=[TopicOut(slug=a, label=b) for kind, a, b, _, _ in parts if kind == "topic"],
+        bio_html=member.bio_html,
+        offers=[a for kind, a, _, _, _ in parts if kind == "offer"],
+        asks=[a for kind, a, _, _, _ in parts if kind == "ask"],
+        links=[LinkOut(label=a, url=b) for kind, a, b, _, _ in parts if kind == "link"],
+        joined_at=member.created_at,
+    )
 
 
 def get_profile(session: Session, handle: str) -> ProfileOut:

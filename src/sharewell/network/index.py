@@ -101,6 +101,12 @@ class GraphHolder:
         self.built_from = ""
         self.rebuilds = 0  # rebuilds after falling behind the pruned log (for tests, metrics)
 
+    @property
+    def ready(self) -> bool:
+        """Whether this process has its index (built or loaded); until then the first request
+        that needs it waits for the start-up build. ``/healthz`` reports it."""
+        return self._index is not None
+
     # ---- start-up -------------------------------------------------------------------------
 
     def _initial(self, session: Session) -> GraphIndex:

@@ -134,23 +134,56 @@ def briefs_by_handle(session: Session, handles: list[str]) -> dict[str, Standing
 
 
 def member_standing(session: Session, member: Member) -> StandingOut:
-    brief = briefs(session, [member.id])[member.id]
-    run = latest_run(session)
+    """One member's standing for a profile page: two statements (the score row with the
+    latest run beside it, then all the member's topic rows, go-to ones among them), where
+    assembling it from ``briefs`` and ``latest_run`` took five on every profile view."""
+    run_cols = (
+        select(StandingRun.members, StandingRun.finished_at)
+        .where(StandingRun.finished_at.is_not(None))
+        .order_by(StandingRun.id.desc())
+        .limit(1)
+    )
+    score = session.execute(
+        select(
+            StandingScore.score,
+            StandingScore.level,
+            StandingScore.rank,
+            StandingScore.percentile,
+            run_cols.with_only_columns(StandingRun.members).scalar_subquery(),
+            run_cols.with_only_columns(StandingRun.finished_at).scalar_subquery(),
+        ).where(StandingScore.member_id == member.id)
+    ).first()
+    if score is not None:
+        members, finished_at = score[4], score[5]
+    else:  # no standing yet: the run (if any) still says how many members were ranked
+        run = latest_run(session)
+        members, finished_at = (run.members, run.finished_at) if run else (0, None)
     rows = session.execute(
         select(Topic.slug, Topic.label, StandingTopicScore.rank, StandingTopicScore.score,
                StandingTopicScore.go_to)
         .join(Topic, Topic.id == StandingTopicScore.topic_id)
         .where(StandingTopicScore.member_id == member.id)
-        .order_by(StandingTopicScore.rank, StandingTopicScore.score.desc(), Topic.slug)
-        .limit(20)
-    )  # fmt: skip
+    ).all()  # fmt: skip
+    # The orders ``briefs`` (go-to topics) and the topic list used, applied in Python.
+    go_to = [
+        TopicOut(slug=s, label=lbl)
+        for s, lbl, _, _, g in sorted(rows, key=lambda r: (r[2], r[0]))
+        if g
+    ]
+    ranked = sorted(rows, key=lambda r: (r[2], -r[3], r[0]))[:20]
     return StandingOut(
-        **brief.model_dump(),
+        score=score[0] if score else 0.0,
+        level=score[1] if score else 0.0,
+        rank=score[2] if score else None,
+        percentile=score[3] if score else 0.0,
+        top_percent=_top_percent(score[2], score[3]) if score else None,
+        go_to=go_to,
         handle=member.handle,
-        members=run.members if run else 0,
-        computed_at=run.finished_at if run else None,
+        members=members or 0,
+        computed_at=finished_at,
         topics=[
-            TopicRankOut(slug=s, label=lbl, rank=r, share=sc, go_to=g) for s, lbl, r, sc, g in rows
+            TopicRankOut(slug=s, label=lbl, rank=r, share=sc, go_to=g)
+            for s, lbl, r, sc, g in ranked
         ],
     )
 
@@ -175,14 +208,15 @@ def explanation(session: Session, member: Member) -> ExplanationOut:
 
 def history(session: Session, member_id: int, *, days: int, now: datetime) -> list[HistoryPointOut]:
     since = (now - timedelta(days=days)).date()
-    rows = session.scalars(
-        select(StandingHistory)
+    rows = session.execute(
+        select(StandingHistory.day, StandingHistory.level, StandingHistory.rank,
+               StandingHistory.percentile)
         .where(StandingHistory.member_id == member_id, StandingHistory.day >= since)
         .order_by(StandingHistory.day)
-    )
+    )  # fmt: skip
     return [
-        HistoryPointOut(day=h.day, level=h.level, rank=h.rank, percentile=h.percentile)
-        for h in rows
+        HistoryPointOut(day=day, level=level, rank=rank, percentile=percentile)
+        for day, level, rank, percentile in rows
     ]
 
 

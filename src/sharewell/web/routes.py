@@ -90,16 +90,18 @@ def members(
 def profile(
     request: Request, handle: str, me: WebMember, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    member = queries.active_member_by_handle(session, handle)
+    member, profile_out = queries.profile_page_of(session, handle)
     knows: list[sharing.Aggregate] = []
     if me is not None:  # aggregates are for members, and count against the viewer's quota
         knows = sharing.aggregates_for(session, member.id, settings)
         sharing.record_displays(
             session, me, [(member.id, None)] * min(len(knows), 1), "aggregate", settings
         )
-    profile_out = queries.profile_of(member)
-    _degrees(request, session, me, [profile_out])
-    relation = network_queries.relation(session, me, member) if me is not None else None
+    relation = None
+    if me is not None:  # the member's id is known: no lookup by handle (see _degrees)
+        graph = request.app.state.graph.current(session)
+        profile_out.degree = network_queries.degree_labels(graph, me.id, [member.id])[0]
+        relation = network_queries.relation(session, me, member)
     return render(
         request,
         "profile.html",

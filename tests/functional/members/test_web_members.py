@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from tests.factories import PASSWORD, Members, csrf_from, web_sign_in
+from tests.factories import PASSWORD, Members, auth, csrf_from, web_sign_in
 
 
 def test_sign_up_sign_in_fill_profile_and_appear_on_topic_page(client: TestClient) -> None:
@@ -158,3 +158,43 @@ def test_open_redirects_are_refused(client: TestClient, members: Members) -> Non
         follow_redirects=False,
     )
     assert r.headers["location"] in {"/", "/settings/profile"}
+
+
+def test_profile_page_shows_topics_offers_asks_and_links_in_the_members_order(
+    client: TestClient, members: Members
+) -> None:
+    """The page reads a profile in one statement of its own: a visitor still sees every part,
+    in the order the member gave (topics alphabetically), exactly as the API returns it."""
+    member = members.create(
+        "Ines Duarte",
+        topics=["Zoning", "Accessibility", "Mobility"],
+        offers=["first offer", "second offer", "last offer"],
+        asks=["an ask", "another ask"],
+        links=[{"label": "Blog", "url": "https://ines.example.org"},
+               {"label": "Talks", "url": "https://talks.example.org"}],
+    )  # fmt: skip
+    api = client.get(f"/api/v1/members/{member.handle}").json()
+    page = client.get(f"/members/{member.handle}").text
+
+    def in_page_order(texts: list[str]) -> list[str]:
+        return sorted(texts, key=page.index)
+
+    assert [t["label"] for t in api["topics"]] == ["Accessibility", "Mobility", "Zoning"]
+    for part in (
+        [t["label"] for t in api["topics"]],
+        api["offers"],
+        api["asks"],
+        [link["url"] for link in api["links"]],
+    ):
+        assert all(text in page for text in part)
+        assert in_page_order(part) == part
+
+
+def test_health_check_says_when_the_worker_has_its_graph_index(
+    client: TestClient, members: Members
+) -> None:
+    """A readiness probe (and the HTTP benchmark) can wait for a worker's graph index."""
+    assert client.get("/healthz").json()["graph_index"] in ("ready", "building")
+    member = members.create()
+    client.get("/api/v1/paths?company=Acme", headers=auth(members.token(member)))
+    assert client.get("/healthz").json()["graph_index"] == "ready"

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sharewell.bulk import deferred_indexes
 from sharewell.search import indexing
 from sharewell.search.models import SearchDocument
-
-from .bulk import deferred_indexes
 
 if TYPE_CHECKING:
     from sharewell.demo.generator import DemoContext

@@ -197,6 +197,7 @@ def name_key(name: str) -> str:
     return fold_text(name)
 
 
+@functools.lru_cache(maxsize=65536)  # an address book names the same employers again and again
 def company_key(company: str) -> str:
     """Folded company without a trailing legal form: ``"ACME, Inc."`` → ``"acme"``.
 
@@ -290,6 +291,9 @@ class ContactKeys:
         return f"{self.name}|{self.company}" if self.name else None
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 def make_keys(
     *,
     name: str,
@@ -301,8 +305,12 @@ def make_keys(
 ) -> ContactKeys:
     """Keys from plain values (for database rows); invalid values are left out."""
     return ContactKeys(
-        emails=frozenset(e for e in map(normalize_email, emails) if e),
-        phones=frozenset(p for p in (normalize_phone(x, default_region) for x in phones) if p),
+        emails=frozenset(e for e in map(normalize_email, emails) if e) if emails else _NONE,
+        phones=(
+            frozenset(p for p in (normalize_phone(x, default_region) for x in phones) if p)
+            if phones
+            else _NONE
+        ),
         linkedin=normalize_linkedin_url(linkedin_url) if linkedin_url else None,
         name=name_key(name),
         company=company_key(company),

@@ -359,7 +359,8 @@ class Match(Generic[K]):
 
 
 # At most this many same-company contacts sharing a name word are compared (the most
-# recent), so a very common surname at a huge employer cannot make one lookup slow.
+# recent; for a row with a LinkedIn profile, the most recent without one), so a very common
+# surname at a huge employer cannot make one lookup slow.
 SIMILAR_BUCKET_CAP = 50
 
 

@@ -197,6 +197,7 @@ def name_key(name: str) -> str:
     return fold_text(name)
 
 
+@functools.lru_cache(maxsize=65536)  # an address book names the same employers again and again
 def company_key(company: str) -> str:
     """Folded company without a trailing legal form: ``"ACME, Inc."`` → ``"acme"``.
 
@@ -290,6 +291,9 @@ class ContactKeys:
         return f"{self.name}|{self.company}" if self.name else None
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 def make_keys(
     *,
     name: str,
@@ -301,8 +305,12 @@ def make_keys(
 ) -> ContactKeys:
     """Keys from plain values (for database rows); invalid values are left out."""
     return ContactKeys(
-        emails=frozenset(e for e in map(normalize_email, emails) if e),
-        phones=frozenset(p for p in (normalize_phone(x, default_region) for x in phones) if p),
+        emails=frozenset(e for e in map(normalize_email, emails) if e) if emails else _NONE,
+        phones=(
+            frozenset(p for p in (normalize_phone(x, default_region) for x in phones) if p)
+            if phones
+            else _NONE
+        ),
         linkedin=normalize_linkedin_url(linkedin_url) if linkedin_url else None,
         name=name_key(name),
         company=company_key(company),
@@ -351,7 +359,8 @@ class Match(Generic[K]):
 
 
 # At most this many same-company contacts sharing a name word are compared (the most
-# recent), so a very common surname at a huge employer cannot make one lookup slow.
+# recent; for a row with a LinkedIn profile, the most recent without one), so a very common
+# surname at a huge employer cannot make one lookup slow.
 SIMILAR_BUCKET_CAP = 50
 
 
@@ -372,6 +381,10 @@ class MatchIndex(Generic[K]):
         # a word (reordered, an initial, a middle name, a typo in one word), and comparing
         # only within these buckets keeps a 30,000-row import linear instead of quadratic.
         self._by_company_token: dict[tuple[str, str], list[tuple[K, str, str | None]]] = {}
+        # The same buckets holding only contacts without a LinkedIn profile: a row with one
+        # can only be similar to those (one with the same profile matched it for certain
+        # already, one with another is someone else), and most LinkedIn rows have one.
+        self._unlinked: dict[tuple[str, str], list[tuple[K, str, str | None]]] = {}
         self._names: dict[K, str] = {}
         self._keys: dict[K, ContactKeys] = {}
         self._order: dict[K, int] = {}  # when it was added: earlier contacts keep identifiers
@@ -393,8 +406,10 @@ class MatchIndex(Generic[K]):
         if keys.company and keys.name:
             for token in set(keys.name.split()):
                 if len(token) >= 2:
-                    bucket = self._by_company_token.setdefault((keys.company, token), [])
-                    bucket.append((contact_id, keys.name, keys.linkedin))
+                    entry = (contact_id, keys.name, keys.linkedin)
+                    self._by_company_token.setdefault((keys.company, token), []).append(entry)
+                    if keys.linkedin is None:
+                        self._unlinked.setdefault((keys.company, token), []).append(entry)
         self._names[contact_id] = keys.name
         self._keys[contact_id] = keys
 
@@ -410,9 +425,10 @@ class MatchIndex(Generic[K]):
                 self._name_company[nc].remove(contact_id)
             if (old.company, old.name, old.linkedin) != (keys.company, keys.name, keys.linkedin):
                 for token in set(old.name.split()):
-                    bucket = self._by_company_token.get((old.company, token))
-                    if bucket:
-                        bucket[:] = [e for e in bucket if e[0] != contact_id]
+                    for buckets in (self._by_company_token, self._unlinked):
+                        bucket = buckets.get((old.company, token))
+                        if bucket:
+                            bucket[:] = [e for e in bucket if e[0] != contact_id]
             elif keys.name_company == nc:
                 # Only identifiers changed: keep its place in the name lists.
                 self._claim(contact_id, keys)
@@ -426,10 +442,13 @@ class MatchIndex(Generic[K]):
         if keys.company and keys.name:
             for token in set(keys.name.split()):
                 if len(token) >= 2:
-                    bucket = self._by_company_token.setdefault((keys.company, token), [])
-                    if all(e[0] != contact_id for e in bucket):
-                        entry = (contact_id, keys.name, keys.linkedin)
-                        bisect.insort(bucket, entry, key=lambda e: order(e[0]))
+                    entry = (contact_id, keys.name, keys.linkedin)
+                    for buckets in (self._by_company_token, self._unlinked):
+                        if buckets is self._unlinked and keys.linkedin is not None:
+                            continue
+                        bucket = buckets.setdefault((keys.company, token), [])
+                        if all(e[0] != contact_id for e in bucket):
+                            bisect.insort(bucket, entry, key=lambda e: order(e[0]))
         self._names[contact_id] = keys.name
         self._keys[contact_id] = keys
 
@@ -469,11 +488,11 @@ class MatchIndex(Generic[K]):
                 return Match(MatchKind.CERTAIN, found, (found,), reason)
         nc = keys.name_company
         # Two different LinkedIn profiles are two different people, whatever their names.
-        same_name = [
-            cid
-            for cid in (self._name_company.get(nc, []) if nc else [])
-            if not _different_profiles(self._keys[cid], keys)
-        ]
+        same_name = self._name_company.get(nc, []) if nc else []
+        if same_name and keys.linkedin is not None:
+            same_name = [
+                cid for cid in same_name if self._keys[cid].linkedin in (None, keys.linkedin)
+            ]
         # Name and company are the last match key. The contact of that name whose identifiers
         # are exactly these is this row exported again (so re-importing a file never adds what it
         # added before, even when a shared switchboard number pointed elsewhere above); a single
@@ -488,24 +507,24 @@ class MatchIndex(Generic[K]):
             and not _identifiers_conflict(self._keys[same_name[0]], keys)
         ):
             return Match(MatchKind.CERTAIN, same_name[0], (same_name[0],), "name_company")
-        possible.extend((cid, "name_company") for cid in same_name)
+        possible += [(cid, "name_company") for cid in same_name]
         if keys.company and keys.name:
             # This loop runs up to 2 × SIMILAR_BUCKET_CAP times for every row of a file, so it
             # reads plain tuples and tests the cheapest things first. A contact found under two
             # name words is appended twice; the de-duplication below keeps its first place.
-            name, linkedin = keys.name, keys.linkedin
+            name = keys.name
+            # Two different LinkedIn profiles are two different people, and a contact with
+            # this row's profile matched it above: a row with a profile is compared with the
+            # contacts without one only (the most recent SIMILAR_BUCKET_CAP of them).
+            buckets = self._by_company_token if keys.linkedin is None else self._unlinked
             for token in set(name.split()):
-                bucket = self._by_company_token.get((keys.company, token))
+                bucket = buckets.get((keys.company, token))
                 if not bucket:
                     continue
-                for cid, other, their in bucket[-SIMILAR_BUCKET_CAP:]:
-                    if other == name:
-                        continue
-                    # Two different LinkedIn profiles are two different people.
-                    if linkedin is not None and their is not None and their != linkedin:
-                        continue
-                    if names_similar(other, name):
-                        possible.append((cid, "similar_name"))
+                others = [e for e in bucket[-SIMILAR_BUCKET_CAP:] if e[1] != name]
+                possible += [
+                    (cid, "similar_name") for cid, other, _ in others if names_similar(other, name)
+                ]
         if not possible:
             return Match(MatchKind.NEW)
         seen: dict[K, str] = {}
@@ -521,10 +540,6 @@ class MatchIndex(Generic[K]):
 
 def _same_identifiers(a: ContactKeys, b: ContactKeys) -> bool:
     return a.emails == b.emails and a.phones == b.phones and a.linkedin == b.linkedin
-
-
-def _different_profiles(a: ContactKeys, b: ContactKeys) -> bool:
-    return a.linkedin is not None and b.linkedin is not None and a.linkedin != b.linkedin
 
 
 def _identifiers_conflict(a: ContactKeys, b: ContactKeys) -> bool:

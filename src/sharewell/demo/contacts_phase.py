@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import func, select
 
+from sharewell.bulk import Coded, Same, bulk_insert_columns, deferred_indexes, triggers_paused
 from sharewell.contacts import rules as contact_rules
 from sharewell.contacts.models import Contact, ContactEmail, ContactPhone, ContactTag
 from sharewell.network import rules as network_rules
@@ -20,7 +21,6 @@ from sharewell.network.models import ContactTerm
 from sharewell.network.terms import term_ids
 
 from . import vocabulary as v
-from .bulk import Coded, Same, bulk_insert_columns, deferred_indexes, triggers_paused
 
 if TYPE_CHECKING:
     from sharewell.demo.generator import DemoContext

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sharewell.bulk import bulk_load_settings, insert_dicts
 from sharewell.config import Settings
 from sharewell.db import utcnow
 from sharewell.errors import Conflict, InvalidInput
@@ -28,7 +29,6 @@ from sharewell.members.models import Member, MemberTopic, ProfileItem, Topic
 from sharewell.members.passwords import hash_password
 
 from . import vocabulary as v
-from .bulk import bulk_load_settings, insert_dicts
 from .contacts_phase import phase_contacts
 from .insights_phase import phase_insights
 from .intros_phase import phase_intros

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sharewell.bulk import bulk_insert, deferred_indexes
 from sharewell.members import rules as member_rules
 from sharewell.network import rules
 from sharewell.network.models import Connection, MemberTerm
 from sharewell.network.terms import term_ids
 
 from . import vocabulary as v
-from .bulk import bulk_insert, deferred_indexes
 
 if TYPE_CHECKING:
     from sharewell.demo.generator import DemoContext

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from sharewell.bulk import deferred_indexes, triggers_paused
 from sharewell.search import indexing
 from sharewell.search.models import SearchDocument
-
-from .bulk import deferred_indexes, triggers_paused
 
 if TYPE_CHECKING:
     from sharewell.demo.generator import DemoContext

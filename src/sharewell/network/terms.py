@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection as DBConnection
 from sqlalchemy.orm import Session
 
+from sharewell.bulk import bulk_insert
 from sharewell.contacts.models import Contact
 from sharewell.members.models import Member, MemberTopic, Topic
 from sharewell.network import rules
@@ -56,20 +57,21 @@ def term_ids(conn: DBConnection, terms: Iterable[str], *, create: bool) -> dict[
     return found
 
 
-def write_contact_terms(conn: DBConnection, contacts: Sequence[tuple[int, int, list[str]]]) -> None:
-    """(contact id, holder id, terms) → replace those contacts' term rows."""
+def write_contact_terms(
+    conn: DBConnection, contacts: Sequence[tuple[int, int, list[str]]], *, fresh: bool = False
+) -> None:
+    """(contact id, holder id, terms) → replace those contacts' term rows. ``fresh``: the
+    contacts were just inserted, so they have none to replace."""
     if not contacts:
         return
-    ids = [c for c, _, _ in contacts]
-    conn.execute(delete(ContactTerm).where(ContactTerm.contact_id.in_(ids)))
+    if not fresh:
+        ids = [c for c, _, _ in contacts]
+        conn.execute(delete(ContactTerm).where(ContactTerm.contact_id.in_(ids)))
     tid = term_ids(conn, chain.from_iterable(t for _, _, t in contacts), create=True)
-    rows = [
-        {"term_id": tid[t], "holder_id": h, "contact_id": c}
-        for c, h, terms in contacts
-        for t in terms
-    ]
-    if rows:
-        conn.execute(insert(ContactTerm), rows)
+    rows = [(tid[t], h, c) for c, h, terms in contacts for t in terms]
+    # The driver's bulk path: an import writes a few terms for each of tens of thousands of
+    # contacts. ``flags`` is left to the insert trigger, as with any other insert.
+    bulk_insert(conn, ContactTerm, ("term_id", "holder_id", "contact_id"), rows)
 
 
 def write_imported_contact_terms(conn: DBConnection, contacts: Iterable[Mapping[str, Any]]) -> None:
@@ -86,7 +88,7 @@ def write_imported_contact_terms(conn: DBConnection, contacts: Iterable[Mapping[
         if terms is None:
             terms = memo[key] = rules.contact_terms(key[0], key[1], key[2], list(key[3]))
         rows.append((c["id"], c["holder_id"], terms))
-    write_contact_terms(conn, rows)
+    write_contact_terms(conn, rows, fresh=True)
 
 
 def refresh_contact_terms(conn: DBConnection, contact_ids: Sequence[int]) -> None:

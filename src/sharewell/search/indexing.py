@@ -20,11 +20,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import bindparam, delete, event, insert, inspect, select, update
+from sqlalchemy import bindparam, delete, event, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from sharewell.bulk import Same, bulk_insert_columns
 from sharewell.contacts.models import Contact
 from sharewell.db import utcnow
 from sharewell.insights.models import Comment, Insight, InsightTopic
@@ -261,6 +262,9 @@ BUILDERS = {
 # --- writing -----------------------------------------------------------------------------------
 
 
+_DOC_COLUMNS = ("kind", "ref_id", "owner_id", "insight_id", "name", "title", "body", "facets")
+
+
 def write_documents(conn: Connection, docs: Sequence[Doc], *, fresh: bool = False) -> None:
     """Insert or update documents by (kind, ref id); an update keeps the row's id, so saved
     searches only alert on things that are really new. ``fresh``: the caller knows none exist."""
@@ -292,15 +296,16 @@ def write_documents(conn: Connection, docs: Sequence[Doc], *, fresh: bool = Fals
         }
         for d in docs
     ]
-    new = [{**d, "indexed_at": now} for d in docs if (d["kind"], d["ref_id"]) not in existing]
+    new = [d for d in docs if (d["kind"], d["ref_id"]) not in existing]
     changed = [
         {**d, "doc_id": existing[(d["kind"], d["ref_id"])], "indexed_at": now}
         for d in docs
         if (d["kind"], d["ref_id"]) in existing
     ]
     if new:
-        for start in range(0, len(new), 5000):
-            conn.execute(insert(SearchDocument), new[start : start + 5000])
+        # The driver's bulk path: an import writes tens of thousands of documents at once.
+        columns: dict[str, object] = {c: [d[c] for d in new] for c in _DOC_COLUMNS}
+        bulk_insert_columns(conn, SearchDocument, len(new), {**columns, "indexed_at": Same(now)})
     if changed:
         stmt = (
             update(SearchDocument)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sharewell.bulk import bulk_insert
 from sharewell.datasets import dataset_path, load_facebook
 from sharewell.db import utcnow
-from sharewell.demo.bulk import bulk_insert
 from sharewell.members.models import Member
 from sharewell.network.index import build_index
 from sharewell.network.models import Connection

@@ -1,5 +1,8 @@
 """Bulk inserts through the driver's fast paths, inside the caller's transaction.
 
+Used by the demo generator and the contact importer: both write tens of thousands of rows in
+one transaction, where SQLAlchemy's per-row parameter processing costs more than the database.
+
 PostgreSQL: ``COPY … FROM STDIN`` (psycopg's ``cursor.copy``), streamed row by row. SQLite:
 ``executemany`` on the raw connection in batches. Values are converted with each column's own
 SQLAlchemy bind processor (JSON, timezone-aware datetimes, booleans), so rows are stored exactly
@@ -8,7 +11,7 @@ as the ORM would store them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice, repeat
@@ -17,13 +20,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Table, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 BATCH = 50_000
 
+# Where the rows go: a session (its transaction's connection) or a connection.
+Target = Session | Connection
+
+
+def _connection(target: Target) -> Connection:
+    return target.connection() if isinstance(target, Session) else target
+
 
 def bulk_insert(
-    session: Session,
+    session: Target,
     table: Any,
     columns: Sequence[str],
     rows: Iterable[Sequence[object]],
@@ -32,7 +43,7 @@ def bulk_insert(
 ) -> int:
     """Insert ``rows`` (tuples in ``columns`` order) into ``table`` (a model or a Table)."""
     tbl: Table = getattr(table, "__table__", table)
-    dialect = session.connection().dialect
+    dialect = _connection(session).dialect
     procs: list[Callable[[Any], Any] | None] = [
         tbl.c[c].type._cached_bind_processor(dialect) for c in columns
     ]
@@ -66,13 +77,22 @@ class Coded:
 
 
 def bulk_insert_columns(
-    session: Session, table: Any, n: int, data: Mapping[str, object], *, batch: int = BATCH
+    session: Target,
+    table: Any,
+    n: int,
+    data: Mapping[str, object],
+    *,
+    batch: int = BATCH,
+    defaults: bool = False,
 ) -> int:
     """Insert ``n`` rows given column by column: a sequence (list or numpy array) of values,
     :class:`Same` or :class:`Coded`. Converting per column instead of per cell keeps a load of
-    millions of rows out of the Python interpreter's slow path."""
+    millions of rows out of the Python interpreter's slow path. ``defaults``: columns left out
+    get their Python-side default (as an ORM insert would), evaluated once for all rows."""
     tbl: Table = getattr(table, "__table__", table)
-    dialect = session.connection().dialect
+    dialect = _connection(session).dialect
+    if defaults:
+        data = {**column_defaults(tbl, data), **data}
     columns = list(data)
     out: list[Iterable[object]] = []
     for name in columns:
@@ -91,13 +111,44 @@ def bulk_insert_columns(
         else:
             seq: Any = value
             items = seq.tolist() if isinstance(seq, np.ndarray) else list(seq)
-            out.append(items if proc is None else [proc(x) for x in items])
+            out.append(items if proc is None else _convert(proc, items))
     # strict=False: Same columns are endless repeat()s, the other columns set the length.
     return _write(session, tbl, columns, zip(*out, strict=False), batch=batch)
 
 
+def _convert(proc: Callable[[Any], Any], items: Iterable[object]) -> list[object]:
+    """``proc`` applied to each item, once per distinct (hashable) value: columns repeat
+    values (dates, flags, empty JSON lists as tuples), and a bind processor is a Python call."""
+    memo: dict[object, object] = {}
+    out: list[object] = []
+    for x in items:
+        try:
+            y = memo[x]
+        except KeyError:
+            y = memo[x] = proc(x)
+        except TypeError:  # unhashable (a list): converted as it is
+            y = proc(x)
+        out.append(y)
+    return out
+
+
+def column_defaults(tbl: Table, present: Collection[str]) -> dict[str, Same]:
+    """The Python-side defaults (``default=""``, ``default=list``, ``default=utcnow``) of the
+    columns of ``tbl`` not in ``present``, each evaluated once."""
+    out: dict[str, Same] = {}
+    for col in tbl.columns:
+        default: Any = col.default
+        if col.name in present or default is None or col.primary_key:
+            continue
+        if default.is_scalar:
+            out[col.name] = Same(default.arg)
+        elif default.is_callable:
+            out[col.name] = Same(default.arg(None))  # SQLAlchemy wraps it to take a context
+    return out
+
+
 def _write(
-    session: Session,
+    session: Target,
     tbl: Table,
     columns: Sequence[str],
     rows: Iterable[Sequence[object]],
@@ -105,7 +156,7 @@ def _write(
     batch: int,
 ) -> int:
     """Rows already in the driver's form: COPY on PostgreSQL, executemany on SQLite."""
-    conn = session.connection()
+    conn = _connection(session)
     raw: Any = conn.connection.driver_connection
     cols = ", ".join(columns)
     count = 0
@@ -128,7 +179,7 @@ def _write(
     return count
 
 
-def insert_dicts(session: Session, table: Any, rows: list[dict[str, object]]) -> int:
+def insert_dicts(session: Target, table: Any, rows: list[dict[str, object]]) -> int:
     """Bulk-insert dicts that all have the same keys."""
     if not rows:
         return 0

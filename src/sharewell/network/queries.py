@@ -12,7 +12,7 @@ on a path, paused members are never offered as connectors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -297,12 +297,17 @@ def match_filter(
             cx,
             and_(cx.term_id == tid, cx.holder_id == c0.holder_id, cx.contact_id == c0.contact_id),
         )
-    cq = (
+    grouped = (
         cq.where(c0.term_id == ctids[0], c0.flags > 0, c0.holder_id != exclude)
         .group_by(c0.holder_id)
         .having(or_(counted >= settings.min_group_size, cards == 1))
+        .subquery()
     )
-    holders = np.fromiter(session.scalars(cq), dtype=np.int64)
+    # A suspended (or erased) holder is never offered, whatever the index has heard yet.
+    active = select(grouped.c.holder_id).join(
+        Member, and_(Member.id == grouped.c.holder_id, Member.suspended_at.is_(None))
+    )
+    holders = np.fromiter(session.scalars(active), dtype=np.int64)
     return HolderMatches(members, holders)
 
 
@@ -392,7 +397,42 @@ def _names(session: Session, ids: Iterable[int]) -> dict[int, Member]:
     return {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(wanted)))}
 
 
-def _with_tie_breaks(session: Session, found: list[Path], k: int) -> list[Path]:
+GUARD_ROUNDS = 3  # searches again at most this often when the index had not heard of a suspension
+
+
+def _routed(
+    session: Session, search: Callable[[list[int]], list[Path]], blocked: list[int]
+) -> tuple[list[Path], dict[int, float]]:
+    """Run ``search(blocked)`` and make sure no path runs through or ends at a suspended (or
+    erased) member, even when this process's index has not yet read the change log (a poll
+    interval, a bulk write): the members on the paths are checked in the database, and the
+    search runs again with any suspended one blocked. Returns the paths and the freshness
+    (``updated_at``) of every member on them, for the tie-breaks."""
+    blocked = list(blocked)
+    found: list[Path] = []
+    fresh: dict[int, float] = {}
+    for _ in range(GUARD_ROUNDS + 1):
+        found = search(blocked)
+        nodes = sorted({n for p in found for n in p.nodes[1:]})
+        if not nodes:
+            return found, {}
+        gone: set[int] = set()
+        fresh = {}
+        for m, updated, suspended in session.execute(
+            select(Member.id, Member.updated_at, Member.suspended_at).where(Member.id.in_(nodes))
+        ).tuples():
+            if suspended is not None:
+                gone.add(int(m))
+            fresh[int(m)] = updated.timestamp()
+        if not gone:
+            return found, fresh
+        blocked += sorted(gone)
+    return [p for p in found if not gone.intersection(p.nodes)], fresh
+
+
+def _with_tie_breaks(
+    session: Session, found: list[Path], k: int, fresh: dict[int, float]
+) -> list[Path]:
     """The best ``k`` of the engine's paths with standing and freshness breaking ties (see
     ``rules.PathRank``). The engine was asked for ``rules.TIE_POOL`` × k paths, so a tie at
     the k-th place is broken among those."""
@@ -400,13 +440,6 @@ def _with_tie_breaks(session: Session, found: list[Path], k: int) -> list[Path]:
         return found[:k]
     connectors = {n for p in found for n in p.nodes[1:-1]}
     standing = standing_queries.standing_of(session, connectors) if connectors else {}
-    ends = sorted({p.nodes[-1] for p in found})
-    fresh = {
-        int(m): t.timestamp()
-        for m, t in session.execute(
-            select(Member.id, Member.updated_at).where(Member.id.in_(ends))
-        ).tuples()
-    }
     ranks = [
         rules.PathRank(
             score=p.score,
@@ -445,14 +478,14 @@ def paths_to_member(
         raise NotFound("That is you; look for someone else.")
     paused = set(paused_ids(session))
     k = min(k, MAX_K)
-    found = index.best_paths(
-        me.id,
-        target.id,
-        k=k * rules.TIE_POOL,
-        blocked=blocks_of(session, me.id),
-        no_connect=sorted(paused),
+    found, fresh = _routed(
+        session,
+        lambda blocked: index.best_paths(
+            me.id, target.id, k=k * rules.TIE_POOL, blocked=blocked, no_connect=sorted(paused)
+        ),
+        blocks_of(session, me.id),
     )
-    found = _with_tie_breaks(session, found, k)
+    found = _with_tie_breaks(session, found, k, fresh)
     people = _names(session, [n for p in found for n in p.nodes])
     degree = degree_labels(index, me.id, [target.id])[0]
     out = []
@@ -497,14 +530,14 @@ def search_filter_paths(
     ends = np.union1d(matches.members, holders)
     if ends.size == 0:
         return FilterSearch([], set(), paused)
-    found = index.best_paths_to_holders(
-        me.id,
-        ends,
-        k=k * rules.TIE_POOL,
-        blocked=blocks_of(session, me.id),
-        no_connect=sorted(paused),
+    found, fresh = _routed(
+        session,
+        lambda blocked: index.best_paths_to_holders(
+            me.id, ends, k=k * rules.TIE_POOL, blocked=blocked, no_connect=sorted(paused)
+        ),
+        blocks_of(session, me.id),
     )
-    found = _with_tie_breaks(session, found, k)
+    found = _with_tie_breaks(session, found, k, fresh)
     return FilterSearch(found, set(matches.members.tolist()), paused)
 
 

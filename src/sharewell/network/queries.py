@@ -466,6 +466,8 @@ def what_holders_show(
 
 def _names(session: Session, ids: Iterable[int]) -> dict[int, Member]:
     wanted = sorted(set(ids))
+    if not wanted:
+        return {}
     # Summaries need the topics only: the profile's items and links load if ever touched.
     query = (
         select(Member)
@@ -530,7 +532,14 @@ def _with_tie_breaks(
     return [found[i] for i in rules.rank_paths(ranks, k)]
 
 
-def _steps(path: Path, people: dict[int, Member], paused: set[int]) -> list[PathStepOut]:
+def _people(session: Session, ids: Iterable[int]) -> dict[int, Any]:
+    """Handle and display name of each member on the paths (columns, not whole members)."""
+    wanted = sorted(set(ids))
+    query = select(Member.id, Member.handle, Member.display_name).where(Member.id.in_(wanted))
+    return {row.id: row for row in session.execute(query)}
+
+
+def _steps(path: Path, people: dict[int, Any], paused: set[int]) -> list[PathStepOut]:
     return [
         PathStepOut(
             handle=people[node].handle,
@@ -564,7 +573,7 @@ def paths_to_member(
         blocks_of(session, me.id),
     )
     found = _with_tie_breaks(session, found, k, fresh)
-    people = _names(session, [n for p in found for n in p.nodes])
+    people = _people(session, [n for p in found for n in p.nodes])
     degree = degree_labels(index, me.id, [target.id])[0]
     out = []
     for p in found:
@@ -631,7 +640,8 @@ def present_filter_paths(
     ``contacts`` again, so a sharing change since the match is honoured); returns the paths
     and the shared entries shown, which the caller records against the quota."""
     found, paused = search.found, search.paused
-    people = _names(session, [n for p in found for n in p.nodes])
+    people = _people(session, [n for p in found for n in p.nodes])
+    ends = _names(session, [p.nodes[-1] for p in found if p.nodes[-1] in search.members])
     degrees = degree_labels(index, me.id, [p.nodes[-1] for p in found])
     out: list[PathOut] = []
     shown: list[tuple[int, int | None]] = []
@@ -643,8 +653,8 @@ def present_filter_paths(
         if end in search.members:
             target = PathTargetOut(
                 kind="member",
-                member=member_queries.summary_of(people[end]),
-                description=people[end].display_name,
+                member=member_queries.summary_of(ends[end]),
+                description=ends[end].display_name,
             )
             explanation = _explain(steps, None)
         else:

@@ -100,8 +100,12 @@ def give_take_summary(series: Sequence[TallyPointOut]) -> str:
 def standing_svg(points: Sequence[tuple[date, float]], width: int = WIDE) -> bytes:
     chart = pygal.Line(
         **_config(
-            show_legend=False, dots_size=4, fill=False, show_minor_x_labels=False,
-            include_x_axis=True, width=width,
+            show_legend=False,
+            dots_size=4,
+            fill=False,
+            show_minor_x_labels=False,
+            include_x_axis=True,
+            width=width,
         )
     )
     chart.x_labels = [d.strftime("%d %b") for d, _ in points]

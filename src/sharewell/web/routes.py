@@ -38,9 +38,7 @@ def _redirect(path: str, settings: object | None = None) -> RedirectResponse:
 
 
 @router.get("/")
-def home(
-    request: Request, me: WebMember, session: SessionDep, settings: SettingsDep
-) -> Response:
+def home(request: Request, me: WebMember, session: SessionDep, settings: SettingsDep) -> Response:
     topics = queries.list_topics(session, limit=12)
     newest = queries.list_members(session, limit=6)
     return render(

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import and_, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, lazyload
+from sqlalchemy.orm import join as orm_join
 
 from sharewell.config import Settings
 from sharewell.contacts import sharing
@@ -236,15 +237,18 @@ class HolderMatches:
     holders: np.ndarray  # members holding matching shared entries (cards or a large aggregate)
 
 
-def _term_id(param: str) -> Any:
-    """The interned id of the term bound to ``param``, as a scalar subquery (NULL, matching
-    nothing, when no entry or profile carries it): filters name their terms in the statement
-    that matches them, with no look-up round trip first."""
-    return select(Term.id).where(Term.term == bindparam(param)).scalar_subquery()
+def _term_ids(session: Session, terms: Sequence[str]) -> list[int] | None:
+    """The interned ids of ``terms`` (in order), or None when one is unknown (it matches
+    nothing). Ids are bound as plain parameters: SQLite scans a posting list measurably
+    faster against a bound id than against an id subquery."""
+    found = dict(
+        session.execute(select(Term.term, Term.id).where(Term.term.in_(terms))).tuples().all()
+    )
+    return [int(found[t]) for t in terms] if len(found) == len(set(terms)) else None
 
 
-def _term_params(prefix: str, terms: Sequence[str]) -> dict[str, str]:
-    return {f"{prefix}{i}": t for i, t in enumerate(terms)}
+def _term_params(prefix: str, terms: Sequence[str], ids: dict[str, int]) -> dict[str, int]:
+    return {f"{prefix}{i}": ids[t] for i, t in enumerate(terms)}
 
 
 # Statements by shape (which side, how many terms, which card flags): built once per process
@@ -266,7 +270,10 @@ _postings: dict[tuple[str, str], tuple[int, float]] = {}
 
 
 def _rarest_first(
-    session: Session, table: type[ContactTerm] | type[MemberTerm], terms: list[str]
+    session: Session,
+    table: type[ContactTerm] | type[MemberTerm],
+    terms: list[str],
+    ids: dict[str, int],
 ) -> list[str]:
     """The terms ordered by how many rows carry them (counted up to ``DRIVER_CAP`` on the
     index), so the query scans the shortest posting list and probes the others. The counts
@@ -287,7 +294,7 @@ def _rarest_first(
                 select(func.count())
                 .select_from(
                     select(table.term_id)
-                    .where(table.term_id == _term_id(f"t{i}"))
+                    .where(table.term_id == bindparam(f"t{i}"))
                     .limit(DRIVER_CAP)
                     .subquery()
                 )
@@ -297,7 +304,7 @@ def _rarest_first(
             return select(*capped)
 
         stmt = _statement(("count", name, len(missing)), build)
-        counts = session.execute(stmt, _term_params("t", missing)).one()
+        counts = session.execute(stmt, _term_params("t", missing, ids)).one()
         if len(_postings) > POSTINGS_KEEP:
             _postings.clear()
         for t, n in zip(missing, counts, strict=True):
@@ -310,26 +317,29 @@ def _filter_terms(flt: rules.PathFilter) -> tuple[dict[str, list[str]], list[str
     return by_field, list(dict.fromkeys(t for ts in by_field.values() for t in ts))
 
 
-def _entries_matching(n_terms: int, *, for_holders: bool = False) -> Any:
-    """``(holder_id, contact_id, flags)`` of the shared-entry term rows carrying every term
-    (bound as ``ct0``, ``ct1``, …): the first term's posting list drives, each further term is
-    a probe of the covering index. ``for_holders``: only the holders bound as ``holders``."""
+def _entries_from(n_terms: int, *, for_holders: bool = False) -> tuple[Any, Any, list[Any]]:
+    """``(c0, from, where)`` for the shared-entry term rows carrying every term (ids bound as
+    ``ct0``, ``ct1``, …): the first term's posting list ``c0`` drives, each further term is a
+    probe of the covering index. Callers select and group on ``c0`` directly (a derived table
+    in between costs SQLite a second pass). ``for_holders``: only the holders bound as
+    ``holders``."""
     c0 = aliased(ContactTerm)
-    query = select(c0.holder_id, c0.contact_id, c0.flags)
+    source: Any = c0
     for i in range(1, n_terms):
         cx = aliased(ContactTerm)
-        query = query.join(
+        source = orm_join(
+            source,
             cx,
             and_(
-                cx.term_id == _term_id(f"ct{i}"),
+                cx.term_id == bindparam(f"ct{i}"),
                 cx.holder_id == c0.holder_id,
                 cx.contact_id == c0.contact_id,
             ),
         )
-    query = query.where(c0.term_id == _term_id("ct0"), c0.flags > 0)
+    where = [c0.term_id == bindparam("ct0"), c0.flags > 0]
     if for_holders:
-        query = query.where(c0.holder_id.in_(bindparam("holders", expanding=True)))
-    return query
+        where.append(c0.holder_id.in_(bindparam("holders", expanding=True)))
+    return c0, source, where
 
 
 def _match_statement(n_terms: int, need: int) -> Any:
@@ -339,18 +349,19 @@ def _match_statement(n_terms: int, need: int) -> Any:
     mq = select(m0.member_id.label("id"), literal(0).label("holder"))
     for i in range(1, n_terms):
         mx = aliased(MemberTerm)
-        mq = mq.join(mx, and_(mx.member_id == m0.member_id, mx.term_id == _term_id(f"mt{i}")))
+        mq = mq.join(mx, and_(mx.member_id == m0.member_id, mx.term_id == bindparam(f"mt{i}")))
     exclude: Any = bindparam("exclude")
     mq = mq.join(Member, Member.id == m0.member_id).where(
-        m0.term_id == _term_id("mt0"), Member.suspended_at.is_(None), m0.member_id != exclude
+        m0.term_id == bindparam("mt0"), Member.suspended_at.is_(None), m0.member_id != exclude
     )
-    entries = _entries_matching(n_terms).subquery()
-    counted = func.sum(entries.c.flags.op("&")(rules.FLAG_COUNTED))
-    cards = func.max(case((entries.c.flags.op("&")(need) == need, 1), else_=0))
+    c0, source, where = _entries_from(n_terms)
+    counted = func.sum(c0.flags.op("&")(rules.FLAG_COUNTED))
+    cards = func.max(case((c0.flags.op("&")(need) == need, 1), else_=0))
     grouped = (
-        select(entries.c.holder_id)
-        .where(entries.c.holder_id != exclude)
-        .group_by(entries.c.holder_id)
+        select(c0.holder_id)
+        .select_from(source)
+        .where(*where, c0.holder_id != exclude)
+        .group_by(c0.holder_id)
         .having(or_(counted >= bindparam("min_group"), cards == 1))
         .subquery()
     )
@@ -370,15 +381,22 @@ def match_filter(
     rules are checked on ``flags`` (kept current by triggers), never on ``contacts``.
     Suspended (or erased) members are neither matches nor holders."""
     by_field, terms = _filter_terms(flt)
+    found = _term_ids(session, terms)
+    if found is None:
+        empty = np.zeros(0, dtype=np.int64)
+        return HolderMatches(empty, empty)
+    ids = dict(zip(terms, found, strict=True))
     need = rules.card_need(by_field)
     stmt = _statement(("match", len(terms), need), lambda: _match_statement(len(terms), need))
     params: dict[str, object] = {
-        **_term_params("mt", _rarest_first(session, MemberTerm, terms)),
-        **_term_params("ct", _rarest_first(session, ContactTerm, terms)),
+        **_term_params("mt", _rarest_first(session, MemberTerm, terms, ids), ids),
+        **_term_params("ct", _rarest_first(session, ContactTerm, terms, ids), ids),
         "exclude": exclude,
         "min_group": settings.min_group_size,
     }
-    rows = np.array(session.execute(stmt, params).tuples().all(), dtype=np.int64).reshape(-1, 2)
+    # Plain tuples: numpy probing SQLAlchemy rows for array attributes costs more than the query.
+    rows = np.array([tuple(r) for r in session.execute(stmt, params)], dtype=np.int64)
+    rows = rows.reshape(-1, 2)
     return HolderMatches(rows[rows[:, 1] == 0, 0], rows[rows[:, 1] == 1, 0])
 
 
@@ -395,17 +413,25 @@ CARD_CANDIDATES = 20  # cards read from ``contacts`` per holder to find the firs
 def _shows_statements(n_terms: int, need: int) -> tuple[Any, Any]:
     """Per holder (bound as ``holders``): the counted and card totals; and the first
     ``CARD_CANDIDATES`` matching card rows, with the columns a card may draw on."""
-    sub = _entries_matching(n_terms, for_holders=True).subquery()
-    is_card = sub.c.flags.op("&")(need) == need
-    totals = select(
-        sub.c.holder_id,
-        func.sum(sub.c.flags.op("&")(rules.FLAG_COUNTED)),
-        func.sum(case((is_card, 1), else_=0)),
-    ).group_by(sub.c.holder_id)
-    place = (func.row_number().over(partition_by=sub.c.holder_id, order_by=sub.c.contact_id)).label(
-        "place"
+    c0, source, where = _entries_from(n_terms, for_holders=True)
+    is_card = c0.flags.op("&")(need) == need
+    totals = (
+        select(
+            c0.holder_id,
+            func.sum(c0.flags.op("&")(rules.FLAG_COUNTED)),
+            func.sum(case((is_card, 1), else_=0)),
+        )
+        .select_from(source)
+        .where(*where)
+        .group_by(c0.holder_id)
     )
-    ranked = select(sub.c.contact_id, place).where(is_card).subquery()
+    place = func.row_number().over(partition_by=c0.holder_id, order_by=c0.contact_id)
+    ranked = (
+        select(c0.contact_id, place.label("place"))
+        .select_from(source)
+        .where(*where, is_card)
+        .subquery()
+    )
     cards = (
         select(Contact.id, Contact.holder_id, *sharing.CARD_COLUMNS)
         .join(ranked, ranked.c.contact_id == Contact.id)
@@ -431,8 +457,12 @@ def what_holders_show(
     totals_stmt, cards_stmt = _statement(
         ("shows", len(terms), need), lambda: _shows_statements(len(terms), need)
     )
+    found = _term_ids(session, terms)
+    if found is None:
+        return dict.fromkeys(wanted, HolderShows([], 0, 0))
+    ids = dict(zip(terms, found, strict=True))
     params: dict[str, object] = {
-        **_term_params("ct", _rarest_first(session, ContactTerm, terms)),
+        **_term_params("ct", _rarest_first(session, ContactTerm, terms, ids), ids),
         "holders": wanted,
     }
     totals = {

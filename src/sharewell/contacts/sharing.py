@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -44,12 +45,35 @@ class Selection:
     all: bool = False
 
 
-def card_source(contact: Contact) -> rules.CardSource:
+# The columns ``card_source`` reads: select these (not whole ``Contact`` rows, which load their
+# emails, phones and tags too) where many cards are built at once.
+CARD_COLUMNS = (
+    Contact.public_id,
+    Contact.visibility,
+    Contact.card_fields,
+    Contact.full_name,
+    Contact.given_name,
+    Contact.family_name,
+    Contact.title,
+    Contact.company,
+    Contact.industry,
+    Contact.city,
+    Contact.region,
+    Contact.skills,
+    Contact.how_known,
+    Contact.linkedin_url,
+    Contact.opted_out,
+)
+
+
+def card_source(contact: Any) -> rules.CardSource:
+    """What the card rules need of an entry: a ``Contact`` or a row with ``CARD_COLUMNS``."""
+    name = contact.full_name or " ".join(p for p in (contact.given_name, contact.family_name) if p)
     return rules.CardSource(
         public_id=contact.public_id,
         visibility=contact.visibility,
         card_fields=tuple(contact.card_fields or ()),
-        name=contact.display_name,
+        name=name,
         title=contact.title,
         company=contact.company,
         industry=contact.industry,

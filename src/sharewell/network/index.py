@@ -62,7 +62,7 @@ def build_index(session: Session, *, batch: int = 500_000) -> GraphIndex:
         ).all()
         if not rows:
             break
-        arr = np.array(rows, dtype=np.int64)
+        arr = np.array([tuple(r) for r in rows], dtype=np.int64)  # rows are slow for numpy
         us.append(arr[:, 1])
         vs.append(arr[:, 2])
         ws.append(arr[:, 3])
@@ -71,7 +71,7 @@ def build_index(session: Session, *, batch: int = 500_000) -> GraphIndex:
     v = np.concatenate(vs) if vs else np.zeros(0, np.int64)
     w = np.concatenate(ws) if ws else np.zeros(0, np.int64)
     blocks = np.array(
-        session.execute(select(MemberBlock.blocker_id, MemberBlock.blocked_id)).all(),
+        [tuple(r) for r in session.execute(select(MemberBlock.blocker_id, MemberBlock.blocked_id))],
         dtype=np.int64,
     ).reshape(-1, 2)
     paused = np.array(list(session.scalars(select(IntroductionPause.member_id))), dtype=np.int64)

@@ -12,12 +12,15 @@ on a path, paused members are never offered as connectors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, aliased, lazyload
+from sqlalchemy.orm import join as orm_join
 
 from sharewell.config import Settings
 from sharewell.contacts import sharing
@@ -234,76 +237,167 @@ class HolderMatches:
     holders: np.ndarray  # members holding matching shared entries (cards or a large aggregate)
 
 
-def _term_ids(session: Session, terms: Iterable[str]) -> dict[str, int] | None:
-    wanted = list(dict.fromkeys(terms))
+def _term_ids(session: Session, terms: Sequence[str]) -> list[int] | None:
+    """The interned ids of ``terms`` (in order), or None when one is unknown (it matches
+    nothing). Ids are bound as plain parameters: SQLite scans a posting list measurably
+    faster against a bound id than against an id subquery."""
     found = dict(
-        session.execute(select(Term.term, Term.id).where(Term.term.in_(wanted))).tuples().all()
+        session.execute(select(Term.term, Term.id).where(Term.term.in_(terms))).tuples().all()
     )
-    return found if len(found) == len(wanted) else None  # an unknown term matches nothing
+    return [int(found[t]) for t in terms] if len(found) == len(set(terms)) else None
+
+
+def _term_params(prefix: str, terms: Sequence[str], ids: dict[str, int]) -> dict[str, int]:
+    return {f"{prefix}{i}": ids[t] for i, t in enumerate(terms)}
+
+
+# Statements by shape (which side, how many terms, which card flags): built once per process
+# with bound parameters, so a query pays for executing its SQL, not for building it.
+_statements: dict[tuple[object, ...], Any] = {}
+
+
+def _statement(key: tuple[object, ...], build: Callable[[], Any]) -> Any:
+    stmt = _statements.get(key)
+    if stmt is None:
+        stmt = _statements[key] = build()
+    return stmt
 
 
 DRIVER_CAP = 5000  # postings counted per term to pick the rarest one (enough to tell apart)
+POSTINGS_TTL = 600.0  # seconds a term's posting count is trusted as a planning hint
+POSTINGS_KEEP = 50_000  # terms whose counts a process remembers
+_postings: dict[tuple[str, str], tuple[int, float]] = {}
 
 
 def _rarest_first(
-    session: Session, table: type[ContactTerm] | type[MemberTerm], tids: list[int]
-) -> list[int]:
-    """The term ids ordered by how many rows carry them (counted up to ``DRIVER_CAP`` on the
-    index), so the query scans the shortest posting list and probes the others."""
-    if len(tids) < 2:
-        return tids
-    counts = {}
-    for tid in tids:
-        capped = select(table.term_id).where(table.term_id == tid).limit(DRIVER_CAP).subquery()
-        counts[tid] = int(session.scalar(select(func.count()).select_from(capped)) or 0)
-    return sorted(tids, key=lambda t: counts[t])
+    session: Session,
+    table: type[ContactTerm] | type[MemberTerm],
+    terms: list[str],
+    ids: dict[str, int],
+) -> list[str]:
+    """The terms ordered by how many rows carry them (counted up to ``DRIVER_CAP`` on the
+    index), so the query scans the shortest posting list and probes the others. The counts
+    are only a plan: each process remembers them for ``POSTINGS_TTL`` seconds (a stale count
+    can make a query slower, never its answer different) and counts the missing ones in one
+    statement."""
+    if len(terms) < 2:
+        return terms
+    now = time.monotonic()
+    name = table.__tablename__
+    missing = [
+        t for t in terms if now - _postings.get((name, t), (0, -POSTINGS_TTL))[1] >= POSTINGS_TTL
+    ]
+    if missing:
+
+        def build() -> Any:
+            capped = [
+                select(func.count())
+                .select_from(
+                    select(table.term_id)
+                    .where(table.term_id == bindparam(f"t{i}"))
+                    .limit(DRIVER_CAP)
+                    .subquery()
+                )
+                .scalar_subquery()
+                for i in range(len(missing))
+            ]
+            return select(*capped)
+
+        stmt = _statement(("count", name, len(missing)), build)
+        counts = session.execute(stmt, _term_params("t", missing, ids)).one()
+        if len(_postings) > POSTINGS_KEEP:
+            _postings.clear()
+        for t, n in zip(missing, counts, strict=True):
+            _postings[(name, t)] = (int(n or 0), now)
+    return sorted(terms, key=lambda t: _postings[(name, t)][0])
+
+
+def _filter_terms(flt: rules.PathFilter) -> tuple[dict[str, list[str]], list[str]]:
+    by_field = rules.filter_terms(flt)
+    return by_field, list(dict.fromkeys(t for ts in by_field.values() for t in ts))
+
+
+def _entries_from(n_terms: int, *, for_holders: bool = False) -> tuple[Any, Any, list[Any]]:
+    """``(c0, from, where)`` for the shared-entry term rows carrying every term (ids bound as
+    ``ct0``, ``ct1``, …): the first term's posting list ``c0`` drives, each further term is a
+    probe of the covering index. Callers select and group on ``c0`` directly (a derived table
+    in between costs SQLite a second pass). ``for_holders``: only the holders bound as
+    ``holders``."""
+    c0 = aliased(ContactTerm)
+    source: Any = c0
+    for i in range(1, n_terms):
+        cx = aliased(ContactTerm)
+        source = orm_join(
+            source,
+            cx,
+            and_(
+                cx.term_id == bindparam(f"ct{i}"),
+                cx.holder_id == c0.holder_id,
+                cx.contact_id == c0.contact_id,
+            ),
+        )
+    where = [c0.term_id == bindparam("ct0"), c0.flags > 0]
+    if for_holders:
+        where.append(c0.holder_id.in_(bindparam("holders", expanding=True)))
+    return c0, source, where
+
+
+def _match_statement(n_terms: int, need: int) -> Any:
+    """Members (``mt0``, … rarest first) and holders (``ct0``, …) in one statement; the
+    requester is ``exclude``, the smallest counted group ``min_group``."""
+    m0 = aliased(MemberTerm)
+    mq = select(m0.member_id.label("id"), literal(0).label("holder"))
+    for i in range(1, n_terms):
+        mx = aliased(MemberTerm)
+        mq = mq.join(mx, and_(mx.member_id == m0.member_id, mx.term_id == bindparam(f"mt{i}")))
+    exclude: Any = bindparam("exclude")
+    mq = mq.join(Member, Member.id == m0.member_id).where(
+        m0.term_id == bindparam("mt0"), Member.suspended_at.is_(None), m0.member_id != exclude
+    )
+    c0, source, where = _entries_from(n_terms)
+    counted = func.sum(c0.flags.op("&")(rules.FLAG_COUNTED))
+    cards = func.max(case((c0.flags.op("&")(need) == need, 1), else_=0))
+    grouped = (
+        select(c0.holder_id)
+        .select_from(source)
+        .where(*where, c0.holder_id != exclude)
+        .group_by(c0.holder_id)
+        .having(or_(counted >= bindparam("min_group"), cards == 1))
+        .subquery()
+    )
+    # A suspended (or erased) holder is never offered, whatever the index has heard yet.
+    hq = select(grouped.c.holder_id, literal(1)).join(
+        Member, and_(Member.id == grouped.c.holder_id, Member.suspended_at.is_(None))
+    )
+    return union_all(mq, hq)
 
 
 def match_filter(
     session: Session, flt: rules.PathFilter, settings: Settings, exclude: int
 ) -> HolderMatches:
-    """Members matching by profile, and holders of matching shared entries. The shared side
-    reads only the covering index ``(term_id, holder_id, contact_id, flags)``: the rarest term's
-    posting list drives, the other terms are index probes, and the sharing rules are checked on
-    ``flags`` (kept current by triggers), never on ``contacts``."""
-    by_field = rules.filter_terms(flt)
-    terms = [t for ts in by_field.values() for t in ts]
-    ids = _term_ids(session, terms)
-    empty = np.zeros(0, dtype=np.int64)
-    if ids is None:
+    """Members matching by profile, and holders of matching shared entries, in one statement.
+    The shared side reads only the covering index ``(term_id, holder_id, contact_id, flags)``:
+    the rarest term's posting list drives, the other terms are index probes, and the sharing
+    rules are checked on ``flags`` (kept current by triggers), never on ``contacts``.
+    Suspended (or erased) members are neither matches nor holders."""
+    by_field, terms = _filter_terms(flt)
+    found = _term_ids(session, terms)
+    if found is None:
+        empty = np.zeros(0, dtype=np.int64)
         return HolderMatches(empty, empty)
-    unique = list(dict.fromkeys(ids[t] for t in terms))
-    # Members
-    mtids = _rarest_first(session, MemberTerm, unique)
-    m0 = aliased(MemberTerm)
-    mq = select(m0.member_id)
-    for tid in mtids[1:]:
-        mx = aliased(MemberTerm)
-        mq = mq.join(mx, and_(mx.member_id == m0.member_id, mx.term_id == tid))
-    mq = mq.join(Member, Member.id == m0.member_id).where(
-        m0.term_id == mtids[0], Member.suspended_at.is_(None), m0.member_id != exclude
-    )
-    members = np.fromiter(session.scalars(mq), dtype=np.int64)
-    # Holders of shared entries
-    ctids = _rarest_first(session, ContactTerm, unique)
-    c0 = aliased(ContactTerm)
+    ids = dict(zip(terms, found, strict=True))
     need = rules.card_need(by_field)
-    counted = func.sum(c0.flags.op("&")(rules.FLAG_COUNTED))
-    cards = func.max(case((c0.flags.op("&")(need) == need, 1), else_=0))
-    cq = select(c0.holder_id)
-    for tid in ctids[1:]:
-        cx = aliased(ContactTerm)
-        cq = cq.join(
-            cx,
-            and_(cx.term_id == tid, cx.holder_id == c0.holder_id, cx.contact_id == c0.contact_id),
-        )
-    cq = (
-        cq.where(c0.term_id == ctids[0], c0.flags > 0, c0.holder_id != exclude)
-        .group_by(c0.holder_id)
-        .having(or_(counted >= settings.min_group_size, cards == 1))
-    )
-    holders = np.fromiter(session.scalars(cq), dtype=np.int64)
-    return HolderMatches(members, holders)
+    stmt = _statement(("match", len(terms), need), lambda: _match_statement(len(terms), need))
+    params: dict[str, object] = {
+        **_term_params("mt", _rarest_first(session, MemberTerm, terms, ids), ids),
+        **_term_params("ct", _rarest_first(session, ContactTerm, terms, ids), ids),
+        "exclude": exclude,
+        "min_group": settings.min_group_size,
+    }
+    # Plain tuples: numpy probing SQLAlchemy rows for array attributes costs more than the query.
+    rows = np.array([tuple(r) for r in session.execute(stmt, params)], dtype=np.int64)
+    rows = rows.reshape(-1, 2)
+    return HolderMatches(rows[rows[:, 1] == 0, 0], rows[rows[:, 1] == 1, 0])
 
 
 @dataclass(frozen=True)
@@ -316,6 +410,37 @@ class HolderShows:
 CARD_CANDIDATES = 20  # cards read from ``contacts`` per holder to find the first one to show
 
 
+def _shows_statements(n_terms: int, need: int) -> tuple[Any, Any]:
+    """Per holder (bound as ``holders``): the counted and card totals; and the first
+    ``CARD_CANDIDATES`` matching card rows, with the columns a card may draw on."""
+    c0, source, where = _entries_from(n_terms, for_holders=True)
+    is_card = c0.flags.op("&")(need) == need
+    totals = (
+        select(
+            c0.holder_id,
+            func.sum(c0.flags.op("&")(rules.FLAG_COUNTED)),
+            func.sum(case((is_card, 1), else_=0)),
+        )
+        .select_from(source)
+        .where(*where)
+        .group_by(c0.holder_id)
+    )
+    place = func.row_number().over(partition_by=c0.holder_id, order_by=c0.contact_id)
+    ranked = (
+        select(c0.contact_id, place.label("place"))
+        .select_from(source)
+        .where(*where, is_card)
+        .subquery()
+    )
+    cards = (
+        select(Contact.id, Contact.holder_id, *sharing.CARD_COLUMNS)
+        .join(ranked, ranked.c.contact_id == Contact.id)
+        .where(ranked.c.place <= CARD_CANDIDATES)
+        .order_by(Contact.holder_id, Contact.id)
+    )
+    return totals, cards
+
+
 def what_holders_show(
     session: Session, holder_ids: Sequence[int], flt: rules.PathFilter, settings: Settings
 ) -> dict[int, HolderShows]:
@@ -324,49 +449,31 @@ def what_holders_show(
     the term index's flags (kept current by triggers in the same transaction as any sharing
     change); only the first few card rows per holder are read from ``contacts``, and each is
     checked again against the card rules before it is shown."""
-    empty = HolderShows([], 0, 0)
-    by_field = rules.filter_terms(flt)
-    terms = [t for ts in by_field.values() for t in ts]
-    ids = _term_ids(session, terms)
+    by_field, terms = _filter_terms(flt)
     wanted = sorted(set(holder_ids))
-    if ids is None or not wanted:
-        return dict.fromkeys(wanted, empty)
-    tids = list(dict.fromkeys(ids[t] for t in terms))
+    if not wanted:
+        return {}
     need = rules.card_need(by_field)
-    c0 = aliased(ContactTerm)
-    base = select(c0.holder_id, c0.contact_id, c0.flags)
-    for tid in tids[1:]:
-        cx = aliased(ContactTerm)
-        base = base.join(
-            cx,
-            and_(cx.term_id == tid, cx.holder_id == c0.holder_id, cx.contact_id == c0.contact_id),
-        )
-    sub = base.where(c0.term_id == tids[0], c0.holder_id.in_(wanted), c0.flags > 0).subquery()
-    is_card = sub.c.flags.op("&")(need) == need
+    totals_stmt, cards_stmt = _statement(
+        ("shows", len(terms), need), lambda: _shows_statements(len(terms), need)
+    )
+    found = _term_ids(session, terms)
+    if found is None:
+        return dict.fromkeys(wanted, HolderShows([], 0, 0))
+    ids = dict(zip(terms, found, strict=True))
+    params: dict[str, object] = {
+        **_term_params("ct", _rarest_first(session, ContactTerm, terms, ids), ids),
+        "holders": wanted,
+    }
     totals = {
         int(h): (int(n_counted or 0), int(n_cards or 0))
-        for h, n_counted, n_cards in session.execute(
-            select(
-                sub.c.holder_id,
-                func.sum(sub.c.flags.op("&")(rules.FLAG_COUNTED)),
-                func.sum(case((is_card, 1), else_=0)),
-            ).group_by(sub.c.holder_id)
-        )
+        for h, n_counted, n_cards in session.execute(totals_stmt, params)
     }
     first: dict[int, tuple[int, dict[str, object], str]] = {}
     if any(n_cards for _, n_cards in totals.values()):
-        place = (
-            func.row_number().over(partition_by=sub.c.holder_id, order_by=sub.c.contact_id)
-        ).label("place")
-        ranked = select(sub.c.contact_id, place).where(is_card).subquery()
-        candidates = (
-            select(Contact)
-            .join(ranked, ranked.c.contact_id == Contact.id)
-            .where(ranked.c.place <= CARD_CANDIDATES)
-            .order_by(Contact.holder_id, Contact.id)
-        )
+        candidates = session.execute(cards_stmt, params)
         fields = set(by_field)
-        for contact in session.scalars(candidates):
+        for contact in candidates:
             if contact.holder_id in first:
                 continue
             card = card_rules.card_fields_for(sharing.card_source(contact))
@@ -389,10 +496,53 @@ def what_holders_show(
 
 def _names(session: Session, ids: Iterable[int]) -> dict[int, Member]:
     wanted = sorted(set(ids))
-    return {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(wanted)))}
+    if not wanted:
+        return {}
+    # Summaries need the topics only: the profile's items and links load if ever touched.
+    query = (
+        select(Member)
+        .where(Member.id.in_(wanted))
+        .options(lazyload(Member.items), lazyload(Member.links))
+    )
+    return {m.id: m for m in session.scalars(query)}
 
 
-def _with_tie_breaks(session: Session, found: list[Path], k: int) -> list[Path]:
+GUARD_ROUNDS = 3  # searches again at most this often when the index had not heard of a suspension
+
+
+def _routed(
+    session: Session, search: Callable[[list[int]], list[Path]], blocked: list[int]
+) -> tuple[list[Path], dict[int, float]]:
+    """Run ``search(blocked)`` and make sure no path runs through or ends at a suspended (or
+    erased) member, even when this process's index has not yet read the change log (a poll
+    interval, a bulk write): the members on the paths are checked in the database, and the
+    search runs again with any suspended one blocked. Returns the paths and the freshness
+    (``updated_at``) of every member on them, for the tie-breaks."""
+    blocked = list(blocked)
+    found: list[Path] = []
+    fresh: dict[int, float] = {}
+    for _ in range(GUARD_ROUNDS + 1):
+        found = search(blocked)
+        nodes = sorted({n for p in found for n in p.nodes[1:]})
+        if not nodes:
+            return found, {}
+        gone: set[int] = set()
+        fresh = {}
+        for m, updated, suspended in session.execute(
+            select(Member.id, Member.updated_at, Member.suspended_at).where(Member.id.in_(nodes))
+        ).tuples():
+            if suspended is not None:
+                gone.add(int(m))
+            fresh[int(m)] = updated.timestamp()
+        if not gone:
+            return found, fresh
+        blocked += sorted(gone)
+    return [p for p in found if not gone.intersection(p.nodes)], fresh
+
+
+def _with_tie_breaks(
+    session: Session, found: list[Path], k: int, fresh: dict[int, float]
+) -> list[Path]:
     """The best ``k`` of the engine's paths with standing and freshness breaking ties (see
     ``rules.PathRank``). The engine was asked for ``rules.TIE_POOL`` × k paths, so a tie at
     the k-th place is broken among those."""
@@ -400,13 +550,6 @@ def _with_tie_breaks(session: Session, found: list[Path], k: int) -> list[Path]:
         return found[:k]
     connectors = {n for p in found for n in p.nodes[1:-1]}
     standing = standing_queries.standing_of(session, connectors) if connectors else {}
-    ends = sorted({p.nodes[-1] for p in found})
-    fresh = {
-        int(m): t.timestamp()
-        for m, t in session.execute(
-            select(Member.id, Member.updated_at).where(Member.id.in_(ends))
-        ).tuples()
-    }
     ranks = [
         rules.PathRank(
             score=p.score,
@@ -419,7 +562,14 @@ def _with_tie_breaks(session: Session, found: list[Path], k: int) -> list[Path]:
     return [found[i] for i in rules.rank_paths(ranks, k)]
 
 
-def _steps(path: Path, people: dict[int, Member], paused: set[int]) -> list[PathStepOut]:
+def _people(session: Session, ids: Iterable[int]) -> dict[int, Any]:
+    """Handle and display name of each member on the paths (columns, not whole members)."""
+    wanted = sorted(set(ids))
+    query = select(Member.id, Member.handle, Member.display_name).where(Member.id.in_(wanted))
+    return {row.id: row for row in session.execute(query)}
+
+
+def _steps(path: Path, people: dict[int, Any], paused: set[int]) -> list[PathStepOut]:
     return [
         PathStepOut(
             handle=people[node].handle,
@@ -445,15 +595,15 @@ def paths_to_member(
         raise NotFound("That is you; look for someone else.")
     paused = set(paused_ids(session))
     k = min(k, MAX_K)
-    found = index.best_paths(
-        me.id,
-        target.id,
-        k=k * rules.TIE_POOL,
-        blocked=blocks_of(session, me.id),
-        no_connect=sorted(paused),
+    found, fresh = _routed(
+        session,
+        lambda blocked: index.best_paths(
+            me.id, target.id, k=k * rules.TIE_POOL, blocked=blocked, no_connect=sorted(paused)
+        ),
+        blocks_of(session, me.id),
     )
-    found = _with_tie_breaks(session, found, k)
-    people = _names(session, [n for p in found for n in p.nodes])
+    found = _with_tie_breaks(session, found, k, fresh)
+    people = _people(session, [n for p in found for n in p.nodes])
     degree = degree_labels(index, me.id, [target.id])[0]
     out = []
     for p in found:
@@ -497,14 +647,14 @@ def search_filter_paths(
     ends = np.union1d(matches.members, holders)
     if ends.size == 0:
         return FilterSearch([], set(), paused)
-    found = index.best_paths_to_holders(
-        me.id,
-        ends,
-        k=k * rules.TIE_POOL,
-        blocked=blocks_of(session, me.id),
-        no_connect=sorted(paused),
+    found, fresh = _routed(
+        session,
+        lambda blocked: index.best_paths_to_holders(
+            me.id, ends, k=k * rules.TIE_POOL, blocked=blocked, no_connect=sorted(paused)
+        ),
+        blocks_of(session, me.id),
     )
-    found = _with_tie_breaks(session, found, k)
+    found = _with_tie_breaks(session, found, k, fresh)
     return FilterSearch(found, set(matches.members.tolist()), paused)
 
 
@@ -520,7 +670,8 @@ def present_filter_paths(
     ``contacts`` again, so a sharing change since the match is honoured); returns the paths
     and the shared entries shown, which the caller records against the quota."""
     found, paused = search.found, search.paused
-    people = _names(session, [n for p in found for n in p.nodes])
+    people = _people(session, [n for p in found for n in p.nodes])
+    ends = _names(session, [p.nodes[-1] for p in found if p.nodes[-1] in search.members])
     degrees = degree_labels(index, me.id, [p.nodes[-1] for p in found])
     out: list[PathOut] = []
     shown: list[tuple[int, int | None]] = []
@@ -532,8 +683,8 @@ def present_filter_paths(
         if end in search.members:
             target = PathTargetOut(
                 kind="member",
-                member=member_queries.summary_of(people[end]),
-                description=people[end].display_name,
+                member=member_queries.summary_of(ends[end]),
+                description=ends[end].display_name,
             )
             explanation = _explain(steps, None)
         else:

@@ -297,31 +297,14 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     by_id = {
         r.id: r
         for r in ctx.session.execute(
-            select(
-                Contact.id,
-                Contact.public_id,
-                Contact.visibility,
-                Contact.card_fields,
-                Contact.full_name,
-                Contact.given_name,
-                Contact.family_name,
-                Contact.title,
-                Contact.company,
-                Contact.industry,
-                Contact.city,
-                Contact.region,
-                Contact.skills,
-                Contact.how_known,
-                Contact.linkedin_url,
-                Contact.opted_out,
-            ).where(Contact.id.in_([r[1] for r in rows]))
+            select(Contact.id, *sharing.CARD_COLUMNS).where(Contact.id.in_([r[1] for r in rows]))
         )
     }
     topic, company, city = _clean_filters(ctx.params)
     hits = []
     for doc_id, ref_id, owner_id, _score in rows:
         contact = by_id.get(ref_id)
-        card = card_rules.card_fields_for(_card_source(contact)) if contact else None
+        card = card_rules.card_fields_for(sharing.card_source(contact)) if contact else None
         if contact is None or card is None:
             continue
         if not rules.card_shows_filters(card, company_key=company, city_key=city, topic_slug=topic):
@@ -371,25 +354,6 @@ def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     )
     rows = ctx.session.execute(stmt).all()
     return [_Hit("aggregate", 0, 0, int(h), 0.7, extra={"count": int(c)}) for h, c in rows]
-
-
-def _card_source(row: Any) -> card_rules.CardSource:
-    name = row.full_name or " ".join(p for p in (row.given_name, row.family_name) if p)
-    return card_rules.CardSource(
-        public_id=row.public_id,
-        visibility=row.visibility,
-        card_fields=tuple(row.card_fields or ()),
-        name=name,
-        title=row.title,
-        company=row.company,
-        industry=row.industry,
-        city=row.city,
-        region=row.region,
-        skills=tuple(row.skills or ()),
-        how_known=row.how_known,
-        linkedin_url=row.linkedin_url,
-        opted_out=row.opted_out,
-    )
 
 
 _MATCHERS: dict[str, Callable[[_Ctx, rules.Query], list[_Hit]]] = {

@@ -6,19 +6,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.factories import Members
 
 from sharewell import all_jobs
 from sharewell.config import Settings
+from sharewell.contacts import service as contact_service
+from sharewell.contacts import sharing
+from sharewell.contacts.schemas import ContactIn
 from sharewell.db import utcnow
 from sharewell.jobs.registry import JOBS
 from sharewell.members import service as member_service
 from sharewell.members.models import Member
-from sharewell.network import queries, service
+from sharewell.network import queries, rules, service
 from sharewell.network.index import GraphHolder
 from sharewell.network.models import GraphChange
+from sharewell.privacy import service as privacy_service
 from sharewell.standing.models import StandingRun, StandingScore
 
 assert all_jobs  # registers every area's jobs
@@ -103,3 +107,72 @@ def test_equal_paths_go_through_the_better_regarded_connector_first(
     service.rate(db, target, low, 5)
     paths = queries.paths_to_member(db, GraphHolder(settings).current(db), me, target.handle).paths
     assert paths[0].steps[0].handle == low.handle
+
+
+def _card(db: Session, holder: Member, **fields: str) -> None:
+    contact = contact_service.create_contact(
+        db, holder, ContactIn(full_name="Xavier Blindwell", **fields)
+    )
+    sharing.set_visibility(
+        db, holder, contact.public_id, "blind", card_fields=["title", "company", "city"]
+    )
+
+
+def test_a_suspended_member_is_never_a_holder_or_connector_even_before_the_index_hears(
+    db: Session, members: Members, settings: Settings
+) -> None:
+    me, sam, ola, priya = (members.create(n) for n in ("Me", "Sam", "Ola", "Priya"))
+    for x, y in ((me, sam), (sam, priya), (me, ola), (ola, priya)):
+        _connect(db, settings, x, y)
+    service.rate(db, me, sam, 5)  # the route through Sam is the stronger one
+    service.rate(db, sam, me, 5)
+    _card(db, priya, title="Staff Data Engineer", company="Acme", city="Berlin")
+    flt = rules.check_filter(title="data engineer", company="Acme")
+    # A process that reads the change log only now and then (SHAREWELL_GRAPH_POLL_SECONDS).
+    holder = GraphHolder(settings.model_copy(update={"graph_poll_seconds": 3600}))
+    index = holder.current(db)
+    found = queries.paths_to_filter(db, index, me, flt, settings).paths
+    assert [[s.handle for s in p.steps] for p in found] == [[sam.handle, priya.handle]]
+    member_service.set_suspended(db, sam.email, True)
+    db.flush()
+    assert holder.current(db) is index  # it has not heard of the suspension
+    found = queries.paths_to_filter(db, index, me, flt, settings).paths
+    assert [[s.handle for s in p.steps] for p in found] == [[ola.handle, priya.handle]]
+    assert [
+        p.steps[0].handle for p in queries.paths_to_member(db, index, me, priya.handle).paths
+    ] == [ola.handle]
+    member_service.set_suspended(db, priya.email, True)
+    db.flush()
+    assert priya.id not in queries.match_filter(db, flt, settings, me.id).holders.tolist()
+    assert queries.paths_to_filter(db, index, me, flt, settings).paths == []
+
+
+def test_an_erased_member_leaves_the_index_of_every_process(
+    db: Session, members: Members, settings: Settings
+) -> None:
+    a, b, c = members.create("Ann"), members.create("Bob"), members.create("Cleo")
+    _connect(db, settings, a, b)
+    _connect(db, settings, b, c)
+    other = GraphHolder(settings)  # another worker: it only learns through the log
+    assert other.current(db).neighbours(b.id)[0].tolist() == sorted([a.id, c.id])
+    before = db.scalar(select(func.max(GraphChange.seq))) or 0
+    privacy_service.erase_member(db, settings, b, content="anonymize")
+    db.flush()
+    logged = (
+        db.execute(
+            select(GraphChange.kind, GraphChange.a, GraphChange.b).where(GraphChange.seq > before)
+        )
+        .tuples()
+        .all()
+    )
+    assert {(k, x, y) for k, x, y in logged if k == "disconnect"} == {
+        ("disconnect", min(a.id, b.id), max(a.id, b.id)),
+        ("disconnect", min(b.id, c.id), max(b.id, c.id)),
+    }
+    index = other.current(db)
+    assert index.neighbours(b.id)[0].size == 0 and index.is_gone(b.id)
+    assert index.neighbours(a.id)[0].size == 0
+    assert queries.degree_labels(index, a.id, [b.id, c.id]) == ["out of network"] * 2
+    # A fresh build from the tables agrees with what the log told the running worker.
+    fresh = GraphHolder(settings).current(db)
+    assert fresh.neighbours(b.id)[0].size == 0 and fresh.is_gone(b.id)

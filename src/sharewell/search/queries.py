@@ -194,6 +194,7 @@ def _ranked(ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Any
             with_name=with_name,
             limit=ctx.candidates * OVERFETCH,
             since_doc_id=ctx.params.since_doc_id,
+            ranked=kind != "contact",
         )
         stmt = (
             select(

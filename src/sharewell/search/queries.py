@@ -345,29 +345,35 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
 
 def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     """Holders with at least ``min_group_size`` counted entries matching every word (names are
-    never searched): shown only as a count."""
+    never searched): shown only as a count. Each match is joined to its contact only (the
+    visibility re-check); the holder's account state is checked once per holder, after
+    grouping, not once per matching entry."""
     counted = _with_visibility(replace(q, mode="and"), "counted")
     m = backends.match(ctx.dialect, _with_kind(counted, "contact"), with_name=False)
     n = func.count(SearchDocument.id)
-    stmt = (
-        select(SearchDocument.owner_id, n)
+    grouped = (
+        select(SearchDocument.owner_id.label("holder_id"), n.label("n"))
         .select_from(m.source)
         .join(Contact, Contact.id == SearchDocument.ref_id)
-        .join(Member, Member.id == Contact.holder_id)
         .where(
             m.where,
             SearchDocument.kind == "contact",
+            SearchDocument.owner_id != ctx.viewer.id,
             Contact.visibility == "counted",
             Contact.opted_out.is_(False),
-            Contact.holder_id != ctx.viewer.id,
-            Member.suspended_at.is_(None),
         )
     )
-    stmt = (
-        _scope(ctx, stmt)
+    grouped = (
+        _scope(ctx, grouped)
         .group_by(SearchDocument.owner_id)
         .having(n >= ctx.settings.min_group_size)
-        .order_by(n.desc(), SearchDocument.owner_id)
+        .subquery()
+    )
+    stmt = (
+        select(grouped.c.holder_id, grouped.c.n)
+        .join(Member, Member.id == grouped.c.holder_id)
+        .where(Member.suspended_at.is_(None))
+        .order_by(grouped.c.n.desc(), grouped.c.holder_id)
         .limit(10)
     )
     rows = ctx.session.execute(stmt).all()

@@ -194,7 +194,9 @@ def _ranked(ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Any
             with_name=with_name,
             limit=ctx.candidates * OVERFETCH,
             since_doc_id=ctx.params.since_doc_id,
-            ranked=kind != "contact",
+            # A card's full-text score is never used, but in an any-word search it is what
+            # picks the cards with most of the words; with every word required it adds nothing.
+            ranked=kind != "contact" or q.mode == "or",
         )
         stmt = (
             select(

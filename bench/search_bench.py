@@ -224,8 +224,8 @@ def profile_stages(one: Any, work: list[tuple[dict[str, str], int]]) -> dict[str
     calls: parse includes the typo candidates), from a cProfile of ``work`` timed with this
     process's CPU clock (the machine is shared: wall time would mostly measure the other
     helpers). "SQL (driver execute + fetch)" is the database driver's own time, which for
-    SQLite is the database engine's work; for PostgreSQL the server's work is not in it (see
-    the server CPU column). The profiler's own overhead inflates every figure a little."""
+    SQLite is the database engine's work; for PostgreSQL it is psycopg's client side (the
+    server's work is not in it: see the server CPU column). The profiler's own overhead inflates every figure a little."""
     import cProfile
     import pstats
 
@@ -239,15 +239,16 @@ def profile_stages(one: Any, work: list[tuple[dict[str, str], int]]) -> dict[str
     stats: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     totals: dict[str, float] = dict.fromkeys(STAGES, 0.0)
     sql = 0.0
+    driver_calls = ("execute", "executemany", "fetchall", "fetchone", "fetchmany")
     for (filename, _line, name), (_cc, _nc, tottime, cumtime, _callers) in stats.items():
         if name in STAGES and "sharewell" in filename:
             totals[name] += cumtime
-        elif filename == "~" and any(
-            f"'{m}' of '{c}" in name
-            for m in ("execute", "executemany", "fetchall", "fetchone", "fetchmany")
-            for c in ("sqlite3.", "psycopg")
+        elif filename == "~" and any(f"'{m}' of 'sqlite3." in name for m in driver_calls):
+            sql += tottime  # the C driver: SQLite's own work
+        elif filename.endswith(("psycopg/cursor.py", "psycopg/_cursor_base.py")) and (
+            name in driver_calls
         ):
-            sql += tottime
+            sql += cumtime  # psycopg in Python: building, sending and reading on the client
     n = max(1, len(work))
     out = {k: round(v * 1000 / n, 2) for k, v in totals.items() if v}
     out["sql"] = round(sql * 1000 / n, 2)

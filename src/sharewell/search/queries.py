@@ -29,6 +29,7 @@ from sharewell.contacts import sharing
 from sharewell.contacts import sharing_rules as card_rules
 from sharewell.contacts.models import Contact
 from sharewell.contacts.rules import company_key, fold_text
+from sharewell.db import ids_in
 from sharewell.insights import queries as insight_queries
 from sharewell.insights.models import Comment, Insight
 from sharewell.members.models import Member, Topic
@@ -317,7 +318,7 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
                 Contact.how_known,
                 Contact.linkedin_url,
                 Contact.opted_out,
-            ).where(Contact.id.in_([r[1] for r in rows]))
+            ).where(ids_in(ctx.session, Contact.id, [r[1] for r in rows]))
         )
     }
     topic, company, city = _clean_filters(ctx.params)
@@ -571,7 +572,7 @@ def _coverage(ctx: _Ctx, found: Sequence[_Hit], q: rules.Query) -> dict[int, flo
     rows = ctx.session.execute(
         select(
             SearchDocument.id, SearchDocument.name, SearchDocument.title, SearchDocument.body
-        ).where(SearchDocument.id.in_(sorted({h.doc_id for h in found})))
+        ).where(ids_in(ctx.session, SearchDocument.id, sorted({h.doc_id for h in found})))
     )
     return {int(r[0]): rules.text_coverage(r[1:], q.groups) for r in rows}
 
@@ -625,7 +626,7 @@ def _fuse_semantic(ctx: _Ctx, hits: dict[tuple[str, int, int], _Hit], kinds: Seq
 def _visible_by_id(ctx: _Ctx, kind: str, doc_ids: Sequence[int]) -> list[_Hit]:
     """The kind's visibility rules and filters over given documents (no text condition)."""
     stmt = select(SearchDocument.id, SearchDocument.ref_id, SearchDocument.owner_id).where(
-        SearchDocument.kind == kind, SearchDocument.id.in_(sorted(doc_ids))
+        SearchDocument.kind == kind, ids_in(ctx.session, SearchDocument.id, sorted(doc_ids))
     )
     for token in ctx.query.facets:
         stmt = stmt.where(SearchDocument.facets.contains(token))
@@ -673,7 +674,7 @@ def _present(
         m.id: m
         for m in session.execute(
             select(Member.id, Member.handle, Member.display_name, Member.headline).where(
-                Member.id.in_(sorted(owners))
+                ids_in(session, Member.id, sorted(owners))
             )
         )
     }

@@ -225,7 +225,8 @@ def profile_stages(one: Any, work: list[tuple[dict[str, str], int]]) -> dict[str
     process's CPU clock (the machine is shared: wall time would mostly measure the other
     helpers). "SQL (driver execute + fetch)" is the database driver's own time, which for
     SQLite is the database engine's work; for PostgreSQL it is psycopg's client side (the
-    server's work is not in it: see the server CPU column). The profiler's own overhead inflates every figure a little."""
+    server's work is not in it: see the server CPU column). The profiler's own overhead
+    inflates every figure a little."""
     import cProfile
     import pstats
 

@@ -294,6 +294,22 @@ def render(data: dict[str, dict]) -> str:  # type: ignore[type-arg]
             f"{load.get('before')} before, {load.get('after')} after. {r['note']}"
         )
     for name, r in sorted(data.items()):
+        before = r.get("before")
+        if not before:
+            continue
+        c, w = before["cpu"], before["wall"]
+        lines.append(
+            f"- {name} before ({before['commit']}, same network, {before['run']}): CPU p50 "
+            f"{c['p50_ms']} / p99 {c['p99_ms']} ms, wall p50 {w['p50_ms']} / p99 "
+            f"{w['p99_ms']} ms"
+            + (
+                f", PostgreSQL CPU mean {before['server_cpu_mean_ms']} ms"
+                if before.get("server_cpu_mean_ms")
+                else ""
+            )
+            + f"; load average {before['load_average']}."
+        )
+    for name, r in sorted(data.items()):
         stages = r.get("profile_ms_per_query") or {}
         if not stages:
             continue

@@ -14,7 +14,8 @@ Results: bench/results/search.{json,md} (one entry per backend, merged).
 Per query both the wall time and this process's CPU time (``time.process_time``) are kept:
 the machine is shared, and for SQLite (in-process) the CPU time is a load-robust stand-in for
 the latency on a quiet machine; the load average is recorded with every run. ``--profile N``
-runs N more queries under pyinstrument and reports where the time goes, per stage.
+runs N more queries under cProfile (timed by this process's CPU clock) and reports where the
+time goes, per stage.
 """
 
 from __future__ import annotations
@@ -214,36 +215,44 @@ STAGES = {
     "_present": "card / aggregate / result assembly",
     "blocks_of": "blocks lookup",
     "viewer_for": "insight viewer (follows, blocks)",
+    "sql": "SQL (driver execute + fetch, all stages)",
 }
 
 
 def profile_stages(one: Any, work: list[tuple[dict[str, str], int]]) -> dict[str, float]:
-    """Milliseconds per query in each stage, from a pyinstrument profile of ``work`` (the
-    profile's own overhead inflates the total a little; the shares are what matter)."""
-    from pyinstrument import Profiler
+    """CPU milliseconds per query in each stage (cumulative, so a stage includes the stages it
+    calls: parse includes the typo candidates), from a cProfile of ``work`` timed with this
+    process's CPU clock (the machine is shared: wall time would mostly measure the other
+    helpers). "SQL (driver execute + fetch)" is the database driver's own time, which for
+    SQLite is the database engine's work; for PostgreSQL it is psycopg's client side (the
+    server's work is not in it: see the server CPU column). The profiler's own overhead
+    inflates every figure a little."""
+    import cProfile
+    import pstats
 
-    profiler = Profiler(interval=0.0005)
-    profiler.start()
+    profiler = cProfile.Profile(time.process_time)
+    started = time.process_time()
+    profiler.enable()
     for spec, viewer_id in work:
         one(spec, viewer_id)
-    session = profiler.stop()
+    profiler.disable()
+    total = time.process_time() - started
+    stats: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     totals: dict[str, float] = dict.fromkeys(STAGES, 0.0)
-    total = 0.0
-
-    def walk(frame: Any, inside: frozenset[str]) -> None:
-        name = frame.function
-        if name in STAGES and name not in inside:
-            totals[name] += frame.time
-            inside = inside | {name}
-        for child in frame.children:
-            walk(child, inside)
-
-    root = session.root_frame()
-    if root is not None:
-        total = root.time
-        walk(root, frozenset())
+    sql = 0.0
+    driver_calls = ("execute", "executemany", "fetchall", "fetchone", "fetchmany")
+    for (filename, _line, name), (_cc, _nc, tottime, cumtime, _callers) in stats.items():
+        if name in STAGES and "sharewell" in filename:
+            totals[name] += cumtime
+        elif filename == "~" and any(f"'{m}' of 'sqlite3." in name for m in driver_calls):
+            sql += tottime  # the C driver: SQLite's own work
+        elif filename.endswith(("psycopg/cursor.py", "psycopg/_cursor_base.py")) and (
+            name in driver_calls
+        ):
+            sql += cumtime  # psycopg in Python: building, sending and reading on the client
     n = max(1, len(work))
     out = {k: round(v * 1000 / n, 2) for k, v in totals.items() if v}
+    out["sql"] = round(sql * 1000 / n, 2)
     out["total (whole request, profiled)"] = round(total * 1000 / n, 2)
     return out
 
@@ -285,12 +294,28 @@ def render(data: dict[str, dict]) -> str:  # type: ignore[type-arg]
             f"{load.get('before')} before, {load.get('after')} after. {r['note']}"
         )
     for name, r in sorted(data.items()):
+        before = r.get("before")
+        if not before:
+            continue
+        c, w = before["cpu"], before["wall"]
+        lines.append(
+            f"- {name} before ({before['commit']}, same network, {before['run']}): CPU p50 "
+            f"{c['p50_ms']} / p99 {c['p99_ms']} ms, wall p50 {w['p50_ms']} / p99 "
+            f"{w['p99_ms']} ms"
+            + (
+                f", PostgreSQL CPU mean {before['server_cpu_mean_ms']} ms"
+                if before.get("server_cpu_mean_ms")
+                else ""
+            )
+            + f"; load average {before['load_average']}."
+        )
+    for name, r in sorted(data.items()):
         stages = r.get("profile_ms_per_query") or {}
         if not stages:
             continue
         lines += [
             "",
-            f"Where the time goes on {name} (pyinstrument, ms per query, wall time under load):",
+            f"Where the time goes on {name} (cProfile, CPU ms per query, cumulative):",
             "",
             "| stage | ms/query |",
             "|---|---|",

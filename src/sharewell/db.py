@@ -24,12 +24,23 @@ back on error; services never commit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -62,6 +73,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def ids_in(session: Session, column: Any, ids: Collection[int]) -> ColumnElement[bool]:
+    """``column IN ids`` for a long, varying list of ids: on PostgreSQL one array parameter
+    (``= ANY(:ids)``), so the statement's text is the same whatever the list's length and both
+    SQLAlchemy and psycopg reuse their compiled and parsed forms (an expanded ``IN`` with
+    hundreds of placeholders is rendered, split and sent anew on every call); elsewhere
+    ``IN``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))  # type: ignore[no-any-return]
+    return column.in_(list(ids))  # type: ignore[no-any-return]
 
 
 def utcnow() -> datetime:

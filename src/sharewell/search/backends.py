@@ -64,24 +64,35 @@ def match(dialect: str, q: rules.Query, *, with_name: bool) -> Match:
 
 
 def candidates(
-    dialect: str, q: rules.Query, *, with_name: bool, limit: int, since_doc_id: int = 0
+    dialect: str,
+    q: rules.Query,
+    *,
+    with_name: bool,
+    limit: int,
+    since_doc_id: int = 0,
+    ranked: bool = True,
 ) -> Any:
     """The ``limit`` best-scoring document ids for ``q`` from the full-text index alone, as a
     subquery ``(id, score)``: the caller joins visibility onto this bounded set only, so a
-    query that matches a hundred thousand entries never joins a hundred thousand rows."""
+    query that matches a hundred thousand entries never joins a hundred thousand rows.
+
+    ``ranked=False`` (cards, whose full-text score is never used) takes the first ``limit``
+    matches in index order with score 0: no bm25 / ``ts_rank`` for every match and no sort,
+    so the index can stop reading once it has them."""
     name = "fts_q"  # fixed, as in ``match``: the compiled statement is cached
+    score: ColumnElement[Any]
     if dialect == "postgresql":
         tsq = func.to_tsquery(
             literal_column("'english'::regconfig"),
             bindparam(name, rules.tsquery_expression(q, with_name=with_name)),
         )
         tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
-        score: ColumnElement[Any] = func.ts_rank(tsv, tsq)
+        score = func.ts_rank(tsv, tsq) if ranked else literal_column("0.0")
         stmt = select(SearchDocument.id.label("id"), score.label("score")).where(tsv.op("@@")(tsq))
         if since_doc_id:
             stmt = stmt.where(SearchDocument.id > since_doc_id)
     else:
-        score = literal_column(f"-bm25(search_fts, {BM25_WEIGHTS})")
+        score = literal_column(f"-bm25(search_fts, {BM25_WEIGHTS})" if ranked else "0.0")
         stmt = (
             select(FTS.c.rowid.label("id"), score.label("score"))
             .select_from(FTS)
@@ -94,7 +105,9 @@ def candidates(
         )
         if since_doc_id:
             stmt = stmt.where(FTS.c.rowid > since_doc_id)
-    return stmt.order_by(score.desc()).limit(limit).subquery()
+    if ranked:
+        stmt = stmt.order_by(score.desc())
+    return stmt.limit(limit).subquery()
 
 
 def trigram_candidates(session: Session, token: str, limit: int = 60) -> list[str]:

@@ -29,6 +29,7 @@ from sharewell.contacts import sharing
 from sharewell.contacts import sharing_rules as card_rules
 from sharewell.contacts.models import Contact
 from sharewell.contacts.rules import company_key, fold_text
+from sharewell.db import ids_in
 from sharewell.insights import queries as insight_queries
 from sharewell.insights.models import Comment, Insight
 from sharewell.members.models import Member, Topic
@@ -194,6 +195,9 @@ def _ranked(ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Any
             with_name=with_name,
             limit=ctx.candidates * OVERFETCH,
             since_doc_id=ctx.params.since_doc_id,
+            # A card's full-text score is never used, but in an any-word search it is what
+            # picks the cards with most of the words; with every word required it adds nothing.
+            ranked=kind != "contact" or q.mode == "or",
         )
         stmt = (
             select(
@@ -297,7 +301,9 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     by_id = {
         r.id: r
         for r in ctx.session.execute(
-            select(Contact.id, *sharing.CARD_COLUMNS).where(Contact.id.in_([r[1] for r in rows]))
+            select(Contact.id, *sharing.CARD_COLUMNS).where(
+                ids_in(ctx.session, Contact.id, [r[1] for r in rows])
+            )
         )
     }
     topic, company, city = _clean_filters(ctx.params)
@@ -327,29 +333,35 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
 
 def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     """Holders with at least ``min_group_size`` counted entries matching every word (names are
-    never searched): shown only as a count."""
+    never searched): shown only as a count. Each match is joined to its contact only (the
+    visibility re-check); the holder's account state is checked once per holder, after
+    grouping, not once per matching entry."""
     counted = _with_visibility(replace(q, mode="and"), "counted")
     m = backends.match(ctx.dialect, _with_kind(counted, "contact"), with_name=False)
     n = func.count(SearchDocument.id)
-    stmt = (
-        select(SearchDocument.owner_id, n)
+    grouped = (
+        select(SearchDocument.owner_id.label("holder_id"), n.label("n"))
         .select_from(m.source)
         .join(Contact, Contact.id == SearchDocument.ref_id)
-        .join(Member, Member.id == Contact.holder_id)
         .where(
             m.where,
             SearchDocument.kind == "contact",
+            SearchDocument.owner_id != ctx.viewer.id,
             Contact.visibility == "counted",
             Contact.opted_out.is_(False),
-            Contact.holder_id != ctx.viewer.id,
-            Member.suspended_at.is_(None),
         )
     )
-    stmt = (
-        _scope(ctx, stmt)
+    grouped = (
+        _scope(ctx, grouped)
         .group_by(SearchDocument.owner_id)
         .having(n >= ctx.settings.min_group_size)
-        .order_by(n.desc(), SearchDocument.owner_id)
+        .subquery()
+    )
+    stmt = (
+        select(grouped.c.holder_id, grouped.c.n)
+        .join(Member, Member.id == grouped.c.holder_id)
+        .where(Member.suspended_at.is_(None))
+        .order_by(grouped.c.n.desc(), grouped.c.holder_id)
         .limit(10)
     )
     rows = ctx.session.execute(stmt).all()
@@ -526,7 +538,7 @@ def _coverage(ctx: _Ctx, found: Sequence[_Hit], q: rules.Query) -> dict[int, flo
     rows = ctx.session.execute(
         select(
             SearchDocument.id, SearchDocument.name, SearchDocument.title, SearchDocument.body
-        ).where(SearchDocument.id.in_(sorted({h.doc_id for h in found})))
+        ).where(ids_in(ctx.session, SearchDocument.id, sorted({h.doc_id for h in found})))
     )
     return {int(r[0]): rules.text_coverage(r[1:], q.groups) for r in rows}
 
@@ -580,7 +592,7 @@ def _fuse_semantic(ctx: _Ctx, hits: dict[tuple[str, int, int], _Hit], kinds: Seq
 def _visible_by_id(ctx: _Ctx, kind: str, doc_ids: Sequence[int]) -> list[_Hit]:
     """The kind's visibility rules and filters over given documents (no text condition)."""
     stmt = select(SearchDocument.id, SearchDocument.ref_id, SearchDocument.owner_id).where(
-        SearchDocument.kind == kind, SearchDocument.id.in_(sorted(doc_ids))
+        SearchDocument.kind == kind, ids_in(ctx.session, SearchDocument.id, sorted(doc_ids))
     )
     for token in ctx.query.facets:
         stmt = stmt.where(SearchDocument.facets.contains(token))
@@ -628,7 +640,7 @@ def _present(
         m.id: m
         for m in session.execute(
             select(Member.id, Member.handle, Member.display_name, Member.headline).where(
-                Member.id.in_(sorted(owners))
+                ids_in(session, Member.id, sorted(owners))
             )
         )
     }

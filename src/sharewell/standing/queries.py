@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from sharewell.db import ids_in
 from sharewell.errors import NotFound
 from sharewell.members.models import Member, Topic
 from sharewell.members.schemas import TopicOut
@@ -50,7 +51,7 @@ def standing_of(session: Session, member_ids: Iterable[int]) -> dict[int, float]
         query = (
             select(StandingScore.member_id, StandingScore.score)
             .join(Member, Member.id == StandingScore.member_id)
-            .where(StandingScore.member_id.in_(chunk), Member.suspended_at.is_(None))
+            .where(ids_in(session, StandingScore.member_id, chunk), Member.suspended_at.is_(None))
         )
         out.update({m: float(s) for m, s in session.execute(query)})
     return out

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import sharewell.db
+
 revision: str = "0022_semantic"
 down_revision: str | Sequence[str] | None = "0016_searchspeed"
 branch_labels: str | Sequence[str] | None = None
@@ -23,7 +25,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("search_vectors", sa.Column("written_at", sa.DateTime(), nullable=True))
+    op.add_column("search_vectors", sa.Column("written_at", sharewell.db.UTCDateTime(timezone=True), nullable=True))
     op.create_index(op.f("ix_search_vectors_written_at"), "search_vectors", ["written_at"])
 
 

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
+from search_bench import pct
 from sharewell.config import Settings
 from sharewell.db import make_engine, make_session_factory, session_scope
 from sharewell.members.models import Member
@@ -65,16 +66,6 @@ PHRASES = [
 
 def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
-
-
-def pct(xs: list[float]) -> dict[str, float]:
-    a = np.array(xs) * 1000
-    return {
-        "n": len(xs),
-        "p50_ms": round(float(np.percentile(a, 50)), 2),
-        "p99_ms": round(float(np.percentile(a, 99)), 2),
-        "mean_ms": round(float(a.mean()), 2),
-    }
 
 
 def cli(args: list[str], env: dict[str, str]) -> dict[str, Any]:

@@ -108,3 +108,15 @@ def db(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(env="test", data_dir=tmp_path, secret_key="test-secret-key-" + "x" * 32)
+
+
+@pytest.fixture(autouse=True)
+def _semantic_state() -> Iterator[None]:
+    """Semantic matching is switched on per process (``create_app`` calls
+    ``search.semantic.configure``): restore it after each test, so one test's app or
+    ``configure`` call does not decide whether the next test's writes are encoded."""
+    from sharewell.search import semantic
+
+    saved = dict(semantic._state)
+    yield
+    semantic._state.update(saved)

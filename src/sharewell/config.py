@@ -126,6 +126,18 @@ class Settings(BaseSettings):
         True,
         description="Use semantic matching when the `semantic` extra is installed (offline).",
     )
+    search_semantic_min_similarity: float = Field(
+        0.3,
+        ge=-1.0,
+        le=1.0,
+        description="Semantic neighbours less alike (cosine) than this are not used.",
+    )
+    search_semantic_weight: float = Field(
+        1.0,
+        ge=0.0,
+        le=10.0,
+        description="Weight of the semantic ranking in the fusion with full text (text is 1).",
+    )
     search_semantic_model: str | None = Field(
         None,
         description="Folder of a sentence-transformers model to use instead of the packaged one.",

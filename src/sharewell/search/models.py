@@ -73,6 +73,9 @@ class SearchVector(Base):
     )
     model: Mapped[str] = mapped_column(String(80))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    # Part of the signature each process's cached matrix is checked against (an edit keeps
+    # the document id, so count and highest id alone do not change).
+    written_at: Mapped[datetime | None] = mapped_column(default=utcnow, index=True)
 
 
 class SavedSearch(Base):

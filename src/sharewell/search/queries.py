@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, bindparam, func, literal_column, select, text
+from sqlalchemy import String, and_, bindparam, func, literal, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from sharewell.config import Settings
@@ -563,22 +563,37 @@ def _standing_scores(
 
 def _fuse_semantic(ctx: _Ctx, hits: dict[tuple[str, int, int], _Hit], kinds: Sequence[str]) -> None:
     """Reciprocal rank fusion of the full-text ranking with the nearest documents by meaning
-    (profiles, insights and comments); the fused value becomes the text signal. The nearest
-    documents pass the same visibility rules as any other (re-matched by id)."""
+    (profiles, insights and comments; only those at least
+    ``SHAREWELL_SEARCH_SEMANTIC_MIN_SIMILARITY`` alike); the fused value becomes the text
+    signal. The nearest documents pass exactly the visibility rules and filters of a
+    full-text match (``_visible_by_id``, re-matched by id in the searcher's session), so
+    meaning can only find what a word search by the same member could show."""
     wanted = [k for k in kinds if k in semantic.KINDS]
-    near = semantic.nearest(ctx.session, ctx.params.q, k=ctx.candidates) if wanted else []
+    if not wanted:
+        return
+    near = semantic.nearest(
+        ctx.session,
+        ctx.params.q,
+        k=ctx.candidates,
+        min_similarity=ctx.settings.search_semantic_min_similarity,
+    )
     if not near:
         return
-    rank_of = {doc_id: i for i, doc_id in enumerate(near)}
+    rank_of = {doc_id: i for i, (doc_id, _) in enumerate(near)}
+    ids = list(rank_of)
     allowed = sorted(
-        (h for kind in wanted for h in _visible_by_id(ctx, kind, near)),
+        (h for kind in wanted for h in _visible_by_id(ctx, kind, ids)),
         key=lambda h: rank_of[h.doc_id],
     )
+    if not allowed:
+        return
     text_rank = [
         h.doc_id for h in sorted(hits.values(), key=lambda h: -h.text) if h.kind in semantic.KINDS
     ]
     sem_rank = [h.doc_id for h in allowed]
-    fused = rules.rrf([text_rank, sem_rank])
+    fused = rules.rrf(
+        [text_rank, sem_rank], weights=(1.0, ctx.settings.search_semantic_weight)
+    )
     top = max(fused.values(), default=0.0)
     for h in allowed:
         hits.setdefault((h.kind, h.ref_id, h.owner_id), h)
@@ -594,8 +609,9 @@ def _visible_by_id(ctx: _Ctx, kind: str, doc_ids: Sequence[int]) -> list[_Hit]:
     stmt = select(SearchDocument.id, SearchDocument.ref_id, SearchDocument.owner_id).where(
         SearchDocument.kind == kind, ids_in(ctx.session, SearchDocument.id, sorted(doc_ids))
     )
-    for token in ctx.query.facets:
-        stmt = stmt.where(SearchDocument.facets.contains(token))
+    padded = literal(" ", String) + SearchDocument.facets + literal(" ", String)
+    for token in ctx.query.facets:  # whole tokens: "ztgo" must not match "ztgolang"
+        stmt = stmt.where(padded.contains(f" {token} "))
     stmt = _scope(ctx, stmt)
     if kind == "member":
         stmt = stmt.join(Member, Member.id == SearchDocument.ref_id).where(

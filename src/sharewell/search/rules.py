@@ -304,12 +304,18 @@ def blend(signals: Signals, weights: Weights) -> float:
     return sum(parts.values())
 
 
-def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
-    """Reciprocal rank fusion of several ranked lists of ids."""
+def rrf(
+    rankings: Sequence[Sequence[int]],
+    k: int = RRF_K,
+    weights: Sequence[float] | None = None,
+) -> dict[int, float]:
+    """Reciprocal rank fusion of several ranked lists of ids (each list's share scaled by
+    its weight, 1 for all when not given)."""
     fused: dict[int, float] = {}
-    for ranking in rankings:
+    for n, ranking in enumerate(rankings):
+        weight = 1.0 if weights is None else weights[n]
         for rank, item in enumerate(ranking):
-            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank + 1)
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank + 1)
     return fused
 
 

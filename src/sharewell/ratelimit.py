@@ -131,17 +131,21 @@ class MemoryLimiter:
 
 
 class RedisLimiter:
-    """Fixed windows in Redis: shared by every worker process and machine."""
+    """Fixed windows in Redis: shared by every worker process and machine. ``clock`` only
+    names the window (Redis expires it), so tests can hold one window still."""
 
-    def __init__(self, url: str, prefix: str = "sw:rl:") -> None:
+    def __init__(
+        self, url: str, prefix: str = "sw:rl:", clock: Callable[[], float] = time.time
+    ) -> None:
         import redis
 
+        self._clock = clock
         self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._prefix = prefix
         self._errors = (redis.RedisError, OSError)
 
     def hit(self, key: str, limit: int, window: int) -> None:
-        now = time.time()
+        now = self._clock()
         start = int(now // window) * window
         name = f"{self._prefix}{key}:{window}:{start}"
         try:
@@ -184,12 +188,13 @@ class DatabaseLimiter:
 
     SWEEP_EVERY = 1000  # hits between deletions of expired windows (per process)
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
         self._engine = engine
+        self._clock = clock
         self._hits = 0
 
     def hit(self, key: str, limit: int, window: int) -> None:
-        now = time.time()
+        now = self._clock()
         start = int(now // window) * window
         try:
             with self._engine.begin() as conn:

@@ -23,7 +23,12 @@ def test_two_limiters_on_one_database_share_the_count(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("the database limiter is for PostgreSQL (SQLite runs one process)")
     key = f"test:signin:ip:{uuid.uuid4().hex}"
-    first, second = DatabaseLimiter(engine), DatabaseLimiter(engine)  # two worker processes
+
+    def clock() -> float:
+        return 1_800_000_030.0  # one window throughout: a minute boundary would reset the count
+
+    # Two worker processes.
+    first, second = DatabaseLimiter(engine, clock=clock), DatabaseLimiter(engine, clock=clock)
     for n in range(4):
         (first if n % 2 else second).hit(key, 5, 60)
     first.hit(key, 5, 60)  # the fifth, across both: still allowed

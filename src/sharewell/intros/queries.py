@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from sharewell.errors import NotFound
 from sharewell.intros import rules
@@ -105,29 +106,55 @@ def _summary(intro: Intro, me: Member, people: dict[int, Member]) -> IntroSummar
     )  # fmt: skip
 
 
+def _in_box(box: str, member_id: int) -> Any:
+    """The condition on ``Intro`` for one inbox box (see :func:`inbox`)."""
+    if box == "from":
+        return Intro.requester_id == member_id
+    if box == "to":
+        return and_(
+            Intro.target_member_id == member_id,
+            Intro.id.in_(select(IntroEvent.intro_id).where(IntroEvent.action == "ask_target")),
+        )
+    if box == "through":
+        return Intro.id.in_(
+            select(IntroHop.intro_id).where(
+                IntroHop.connector_id == member_id, IntroHop.state != HopState.WAITING
+            )
+        )
+    raise NotFound(f"The inbox has boxes {', '.join(BOXES)}.")
+
+
+def _waiting_on_condition(member_id: int) -> Any:
+    """:func:`_waiting_on` as SQL: open, and the current hop is mine (not questioned), or
+    it is questioned and I asked for the introduction, or every hop is past and I am the
+    target."""
+    current = aliased(IntroHop)
+    hop_now = (
+        select(current.id)
+        .where(current.intro_id == Intro.id, current.position == Intro.current_hop)
+        .correlate(Intro)
+    )
+    return and_(
+        Intro.state.in_([str(s) for s in rules.OPEN_STATES]),
+        or_(
+            hop_now.where(
+                current.connector_id == member_id, current.state != HopState.QUESTIONED
+            ).exists(),
+            and_(
+                Intro.requester_id == member_id,
+                hop_now.where(current.state == HopState.QUESTIONED).exists(),
+            ),
+            and_(Intro.target_member_id == member_id, ~hop_now.exists()),
+        ),
+    )
+
+
 def inbox(
     session: Session, me: Member, box: str, *, limit: int, cursor: str | None = None
 ) -> Page[IntroSummary]:
     """``to``: asked of me as target; ``through``: I am a connector it has reached;
     ``from``: my own requests. Newest first, bounded."""
-    query = select(Intro)
-    if box == "from":
-        query = query.where(Intro.requester_id == me.id)
-    elif box == "to":
-        query = query.where(
-            Intro.target_member_id == me.id,
-            Intro.id.in_(select(IntroEvent.intro_id).where(IntroEvent.action == "ask_target")),
-        )
-    elif box == "through":
-        query = query.where(
-            Intro.id.in_(
-                select(IntroHop.intro_id).where(
-                    IntroHop.connector_id == me.id, IntroHop.state != HopState.WAITING
-                )
-            )
-        )
-    else:
-        raise NotFound(f"The inbox has boxes {', '.join(BOXES)}.")
+    query = select(Intro).where(_in_box(box, me.id))
     after = decode_cursor(cursor)
     if after:
         query = query.where(Intro.id < int(after[0]))
@@ -139,12 +166,15 @@ def inbox(
 
 
 def counts(session: Session, me: Member) -> dict[str, int]:
-    """How many requests wait on me in each box (for the inbox tabs)."""
-    out = {}
-    for box in BOXES:
-        page = inbox(session, me, box, limit=200)
-        out[box] = sum(1 for i in page.items if i.waiting_on_me)
-    return out
+    """How many requests wait on me in each box (for the inbox tabs), however many there are."""
+    waiting = _waiting_on_condition(me.id)
+    return {
+        box: session.scalar(
+            select(func.count()).select_from(Intro).where(_in_box(box, me.id), waiting)
+        )
+        or 0
+        for box in BOXES
+    }
 
 
 def visible_intro(session: Session, me: Member, public_id: str) -> Intro:

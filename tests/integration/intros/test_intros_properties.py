@@ -24,6 +24,7 @@ from sharewell.config import Settings
 from sharewell.errors import SharewellError
 from sharewell.intros import queries, rules, service
 from sharewell.intros.models import Intro
+from sharewell.members.models import Member
 
 SECRETS = (TARGET_NAME, TARGET_EMAIL, TARGET_PHONE, SILENT_NAME, SILENT_PHONE, "NOTE-")
 ACTORS = ("requester", "c1", "c2")
@@ -91,6 +92,9 @@ def test_no_detail_before_acceptance_and_no_illegal_move(
             )
             assert ok, (state_before, after.state, actor, action)
         accepted = after.state == "accepted"
+        for member in (*who.values(), chain.member_target):
+            # The inbox tabs' counts (one SQL count per box) agree with the rows themselves.
+            assert queries.counts(db, member) == _waiting_in_every_box(db, member)
         for name, member in who.items():
             try:
                 texts = [queries.intro_view(db, member, pid).model_dump_json()]
@@ -104,3 +108,41 @@ def test_no_detail_before_acceptance_and_no_illegal_move(
                     if accepted and name == "requester" and secret != "NOTE-":
                         continue
                     assert secret not in text, (secret, name, after.state)
+
+
+def _waiting_in_every_box(db: Session, member: Member) -> dict[str, int]:
+    """Requests waiting on ``member`` per box, read page by page through the whole inbox."""
+    out = {}
+    for box in queries.BOXES:
+        waiting, cursor = 0, None
+        while True:
+            page = queries.inbox(db, member, box, limit=2, cursor=cursor)
+            waiting += sum(1 for item in page.items if item.waiting_on_me)
+            if not (cursor := page.next_cursor):
+                break
+        out[box] = waiting
+    return out
+
+
+def test_counts_follow_a_member_target_through_the_chain(
+    db: Session, members: Members, settings: Settings
+) -> None:
+    chain = make_chain(db, members, settings)
+    intro = service.create_request(db, settings, chain.requester, service.RequestSpec(
+        target_kind="member", target_handle=chain.member_target.handle, why="meet",
+        path=[chain.c1.handle, chain.c2.handle, chain.member_target.handle]))  # fmt: skip
+    zero = {"to": 0, "through": 0, "from": 0}
+    assert queries.counts(db, chain.c1) == {**zero, "through": 1}
+    assert queries.counts(db, chain.c2) == zero  # not reached yet
+    service.forward(db, settings, chain.c1, intro.public_id)
+    assert queries.counts(db, chain.c1) == zero
+    assert queries.counts(db, chain.c2) == {**zero, "through": 1}
+    service.ask_question(db, settings, chain.c2, intro.public_id, "Why now?")
+    assert queries.counts(db, chain.c2) == zero
+    assert queries.counts(db, chain.requester) == {**zero, "from": 1}
+    service.answer(db, settings, chain.requester, intro.public_id, "A hire.")
+    service.ask_target(db, settings, chain.c2, intro.public_id)
+    assert queries.counts(db, chain.member_target) == {**zero, "to": 1}
+    assert queries.counts(db, chain.requester) == zero
+    service.accept(db, settings, chain.member_target, intro.public_id, "mona@example.org")
+    assert queries.counts(db, chain.member_target) == zero

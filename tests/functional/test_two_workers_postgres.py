@@ -197,18 +197,24 @@ def test_two_servers_on_postgresql_share_one_truth(servers: tuple[str, str, str]
     delays["intro_step"] = _until("the introduction step", asked)
 
     # A rate limit holds across both servers: 10 failed sign-ins per account per 15 minutes,
-    # spread over a and b, and the 11th is refused by either.
-    email = f"nobody-{uuid.uuid4().hex}@example.org"
-    client = {"X-Forwarded-For": f"198.51.100.{secrets.randbelow(250) + 1}"}  # our own window
-    codes = [
-        httpx.post(
-            f"{(a, b)[n % 2]}/api/v1/auth/token",
-            data={"username": email, "password": "wrong password"},
-            headers=client,
-            timeout=30,
-        ).status_code
-        for n in range(12)
-    ]
+    # spread over a and b, and the 11th is refused by either. The windows are fixed, so a
+    # run that straddles a window's end (a fresh count from there) is taken again.
+    window = 15 * 60
+    for _attempt in range(2):
+        email = f"nobody-{uuid.uuid4().hex}@example.org"
+        client = {"X-Forwarded-For": f"198.51.100.{secrets.randbelow(250) + 1}"}  # own window
+        began = time.time()
+        codes = [
+            httpx.post(
+                f"{(a, b)[n % 2]}/api/v1/auth/token",
+                data={"username": email, "password": "wrong password"},
+                headers=client,
+                timeout=30,
+            ).status_code
+            for n in range(12)
+        ]
+        if began // window == time.time() // window:
+            break
     assert codes[:10] == [401] * 10, codes
     assert codes[10:] == [429, 429], codes
 

@@ -33,7 +33,6 @@ from sharewell.members.schemas import MemberSummary
 from sharewell.network import rules
 from sharewell.network.graph import GraphIndex, Path
 from sharewell.network.models import Connection, ContactTerm, IntroductionPause, MemberTerm, Term
-from sharewell.network.termindex import TermIndex
 from sharewell.network.schemas import (
     ConnectionOut,
     PathOut,
@@ -43,6 +42,7 @@ from sharewell.network.schemas import (
     RecommendationOut,
     RequestOut,
 )
+from sharewell.network.termindex import TermIndex
 from sharewell.pagination import Page, decode_cursor, encode_cursor
 from sharewell.standing import queries as standing_queries
 

@@ -119,7 +119,8 @@ def _intersect(a: IntArray, b: IntArray) -> IntArray:
         return a[:0]
     at = np.searchsorted(b, a)
     at[at == b.size] = b.size - 1
-    return a[b[at] == a]
+    found: IntArray = a[b[at] == a]
+    return found
 
 
 @dataclass
@@ -144,15 +145,15 @@ class _Overlay:
         by_contact: dict[int, tuple[int, list[int]]] = {}
         for t, c, f in rows:
             by_contact.setdefault(c, (f, []))[1].append(t)
-        for c, (f, terms) in by_contact.items():
-            self.entries[c] = (holder, f, tuple(terms))
-            for t in terms:
+        for c, (f, carried) in by_contact.items():
+            self.entries[c] = (holder, f, tuple(carried))
+            for t in carried:
                 self.terms.setdefault(t, set()).add(c)
         self.holders[holder] = list(by_contact)
 
     def rows_of(self, holder: int) -> list[tuple[int, int, int]]:
         """(term, contact, flags) of ``holder``'s entries, as ``put`` takes them."""
-        out = []
+        out: list[tuple[int, int, int]] = []
         for c in self.holders.get(holder, []):
             _, f, terms = self.entries[c]
             out.extend((t, c, f) for t in terms)
@@ -247,9 +248,7 @@ class TermIndex:
             return _EMPTY
         return self._postings[self._offsets[t] : self._offsets[t + 1]].astype(np.int64)
 
-    def holders(
-        self, term_ids: Sequence[int], need: int, min_group: int, exclude: int
-    ) -> IntArray:
+    def holders(self, term_ids: Sequence[int], need: int, min_group: int, exclude: int) -> IntArray:
         """Holders of shared entries carrying every term that either hold a card showing the
         filter's fields (``need`` bits) or at least ``min_group`` counted entries; sorted,
         without ``exclude``. The same rule as ``queries._match_statement``'s shared side."""
@@ -271,8 +270,9 @@ class TermIndex:
         counted = np.bincount(inv, weights=flags & rules.FLAG_COUNTED, minlength=uniq.size)
         is_card = ((flags & need) == need).astype(np.float64)
         cards = np.bincount(inv, weights=is_card, minlength=uniq.size)
-        out = uniq[(counted >= min_group) | (cards > 0)]
-        return out[out != exclude]
+        out: IntArray = uniq[(counted >= min_group) | (cards > 0)]
+        kept: IntArray = out[out != exclude]
+        return kept
 
     # ---- changes ----------------------------------------------------------------------------
 
@@ -352,9 +352,7 @@ class TermIndex:
             if newer.generation == since_generation:
                 self.applied_seq = max(self.applied_seq, newer.applied_seq)
                 return
-            later = {
-                h: s for h, s in newer._ov.stamps.items() if s > self._ov.stamps.get(h, -1)
-            }
+            later = {h: s for h, s in newer._ov.stamps.items() if s > self._ov.stamps.get(h, -1)}
             rows = {h: newer._ov.rows_of(h) for h in later}
             applied = newer.applied_seq
         with self._lock:
@@ -435,10 +433,7 @@ class TermHolder:
         if current is not None and current is not index:
             current.apply(stamps, packed)
             index = current
-        if (
-            index.overlay_holders > self.settings.term_compact_holders
-            and not self._compacting
-        ):
+        if index.overlay_holders > self.settings.term_compact_holders and not self._compacting:
             self._compacting = True
             threading.Thread(target=self._compact, args=(index,), daemon=True).start()
 
@@ -453,4 +448,3 @@ class TermHolder:
             log.exception("term index compaction failed")
         finally:
             self._compacting = False
-

@@ -140,7 +140,10 @@ def _apply(
 
 
 @settings(
-    max_examples=15, deadline=None, phases=[Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(book=st.lists(entries, min_size=1, max_size=12), steps=st.lists(changes, max_size=6))
 def test_the_index_answers_like_the_database_under_random_changes(  # type: ignore[no-untyped-def]

@@ -55,7 +55,7 @@ IntArray = npt.NDArray[np.int64]
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 # Packed so a build moves two integers per row through the driver, not four.
-_ALL_ROWS = text(
+_ALL_ROWS = (
     "SELECT CAST(term_id AS BIGINT) * 4294967296 + contact_id,"
     " CAST(holder_id AS BIGINT) * 256 + flags"
     " FROM network_contact_terms WHERE flags > 0"
@@ -75,26 +75,45 @@ def _unpack(packed: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     return key >> _SHIFT, key & 0xFFFFFFFF, hf >> 8, hf & 0xFF
 
 
-def read_all(session: Session) -> IntArray:
-    """Every shared term row, packed ``(term << 32 | contact, holder << 8 | flags)``, read
-    through the driver's cursor in large batches (a server-side cursor on PostgreSQL)."""
+def _cursor(session: Session):  # type: ignore[no-untyped-def]
+    """A DBAPI cursor in the session's transaction (server-side on PostgreSQL: streamed)."""
     conn = session.connection()
     dbapi = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        cursor = dbapi.cursor(name="sharewell_term_index")  # type: ignore[union-attr]
-    else:
-        cursor = dbapi.cursor()  # type: ignore[union-attr]
-    chunks: list[IntArray] = []
+        return dbapi.cursor(name="sharewell_term_index")  # type: ignore[union-attr]
+    return dbapi.cursor()  # type: ignore[union-attr]
+
+
+def read_all(session: Session) -> tuple[IntArray, npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
+    """Every shared term row, as ``term << 32 | contact`` keys (unsorted) and the holder and
+    flags of each contact (indexed by contact id). Read through the driver's cursor in large
+    batches, each turned into arrays at once, so the build holds 8 bytes per row, not a Python
+    row object."""
+    keys: list[IntArray] = []
+    holder_of = np.zeros(0, dtype=np.int32)
+    flags_of = np.zeros(0, dtype=np.uint8)
+    cursor = _cursor(session)
     try:
-        cursor.execute(str(_ALL_ROWS))
+        cursor.execute(_ALL_ROWS)
         while True:
             rows = cursor.fetchmany(FETCH)
             if not rows:
                 break
-            chunks.append(np.array(rows, dtype=np.int64).reshape(-1, 2))
+            packed = np.array(rows, dtype=np.int64).reshape(-1, 2)
+            del rows
+            _, contact, holder, flags = _unpack(packed)
+            top = int(contact.max()) + 1
+            if top > holder_of.size:
+                size = max(top, holder_of.size * 2)
+                holder_of = np.concatenate([holder_of, np.zeros(size - holder_of.size, np.int32)])
+                flags_of = np.concatenate([flags_of, np.zeros(size - flags_of.size, np.uint8)])
+            holder_of[contact] = holder
+            flags_of[contact] = flags
+            keys.append(packed[:, 0].copy())
     finally:
         cursor.close()
-    return np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)
+    all_keys = np.concatenate(keys) if keys else _EMPTY
+    return all_keys, holder_of, flags_of
 
 
 def read_holders(session: Session, holders: Sequence[int]) -> IntArray:
@@ -194,18 +213,19 @@ class TermIndex:
     # ---- building ---------------------------------------------------------------------------
 
     @classmethod
-    def from_packed(cls, packed: IntArray, applied_seq: int) -> TermIndex:
-        term, contact, holder, flags = _unpack(packed)
-        n_contacts = int(contact.max(initial=0)) + 1
-        holder_of = np.zeros(n_contacts, dtype=np.int32)
-        flags_of = np.zeros(n_contacts, dtype=np.uint8)
-        holder_of[contact] = holder
-        flags_of[contact] = flags
-        keys = np.sort((term << _SHIFT) | contact)
-        n_terms = int(term.max(initial=-1)) + 1
-        counts = np.bincount(keys >> _SHIFT, minlength=n_terms) if keys.size else _EMPTY
+    def from_keys(
+        cls,
+        keys: IntArray,
+        holder_of: npt.NDArray[np.int32],
+        flags_of: npt.NDArray[np.uint8],
+        applied_seq: int,
+    ) -> TermIndex:
+        """From ``term << 32 | contact`` keys (sorted here, in place) and per-contact arrays."""
+        keys.sort()
+        n_terms = int(keys[-1] >> _SHIFT) + 1 if keys.size else 0
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
+        if keys.size:
+            np.cumsum(np.bincount(keys >> _SHIFT, minlength=n_terms), out=offsets[1:])
         postings = (keys & 0xFFFFFFFF).astype(np.int32)
         return cls(offsets, postings, holder_of, flags_of, applied_seq)
 
@@ -214,7 +234,8 @@ class TermIndex:
         """From the tables; the log's counter is read *first*, so a change committed during
         the read is both in the rows and replayed from the log (re-reading is harmless)."""
         seq = term_seq(session)
-        return cls.from_packed(read_all(session), seq)
+        keys, holder_of, flags_of = read_all(session)
+        return cls.from_keys(keys, holder_of, flags_of, seq)
 
     # ---- size -------------------------------------------------------------------------------
 
@@ -333,13 +354,7 @@ class TermIndex:
             flags_of[c] = f
             ov_keys.extend((t << _SHIFT) | c for t in terms)
         keys.append(np.array(ov_keys, dtype=np.int64))
-        merged = np.sort(np.concatenate(keys))
-        n_terms = max(n_terms, int((merged[-1] >> _SHIFT) + 1) if merged.size else 0)
-        offsets = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(np.bincount(merged >> _SHIFT, minlength=n_terms), out=offsets[1:])
-        fresh = TermIndex(
-            offsets, (merged & 0xFFFFFFFF).astype(np.int32), holder_of, flags_of, applied
-        )
+        fresh = TermIndex.from_keys(np.concatenate(keys), holder_of, flags_of, applied)
         # Holders emptied by their change stay hidden from stale base rows: none are left
         # (the base was rebuilt without them), so only their stamps carry over.
         fresh._ov.stamps = stamps

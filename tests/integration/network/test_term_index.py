@@ -5,6 +5,8 @@ the database path after its poll; and a restriction takes effect at once."""
 
 from __future__ import annotations
 
+import time
+
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
@@ -262,3 +264,31 @@ def test_paths_to_a_filter_are_the_same_through_the_index(
     assert by_index == by_db
     assert [p.target.kind for p in by_index.paths] == ["card"]
     assert "Priya" in by_index.paths[0].explanation
+
+
+def test_the_background_compaction_swaps_in_an_index_that_answers_alike(
+    db: Session, members: Members, settings: Settings
+) -> None:
+    """Past the threshold the holder compacts in a thread; the swapped-in index has an empty
+    overlay and the same answers, and changes after the swap still arrive."""
+    cfg = settings.model_copy(update={"min_group_size": 2, "term_compact_holders": 1})
+    me = members.create("Me Recruiter")
+    holders = [members.create(f"Holder {i}") for i in range(3)]
+    process = GraphHolder(cfg)
+    first = process.terms.current(db)
+    made = []
+    for i, h in enumerate(holders):
+        x = contact_service.create_contact(db, h, _data(0, 0, 0, 1, f"Person {i}"))
+        _share(db, h, x, 3, 0)
+        made.append((h, x))
+    _agree(db, process, me, cfg)  # the poll overlays three holders: a compaction starts
+    for _ in range(600):  # the thread's end, not its speed, is what is waited for
+        if not process.terms._compacting:
+            break
+        time.sleep(0.05)
+    compacted = process.terms.current(db)
+    assert compacted is not first
+    assert compacted.overlay_holders <= 1  # at most what arrived since the swap
+    _agree(db, process, me, cfg)
+    sharing.set_visibility(db, made[0][0], made[0][1].public_id, "private")
+    _agree(db, process, me, cfg)

@@ -35,6 +35,7 @@ from sharewell.config import Settings
 from sharewell.members.models import Member, MemberBlock
 from sharewell.network.graph import EdgeChange, GraphIndex
 from sharewell.network.models import Connection, GraphChange, GraphCounter, IntroductionPause
+from sharewell.network.poll import PollGate
 from sharewell.network.termindex import TermHolder, TermIndex
 
 log = logging.getLogger("sharewell.network")
@@ -96,7 +97,7 @@ class GraphHolder:
         self.settings = settings
         self._index: GraphIndex | None = None
         self._lock = threading.Lock()
-        self._last_poll = 0.0
+        self._poll = PollGate(settings.graph_poll_seconds)
         self._recent: deque[EdgeChange] = deque(maxlen=RECENT_KEEP)
         self._compacting = False
         self.built_from = ""
@@ -161,12 +162,10 @@ class GraphHolder:
             with self._lock:
                 if self._index is None:
                     self._index = self._initial(session)
-                    self._last_poll = 0.0
+                    self._poll.reset()
                 index = self._index
-        now = time.monotonic()
-        if now - self._last_poll < self.settings.graph_poll_seconds:
+        if not self._poll.due():
             return index
-        self._last_poll = now
         return self.refresh(session, index)
 
     def refresh(self, session: Session, index: GraphIndex) -> GraphIndex:

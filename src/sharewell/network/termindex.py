@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 from sharewell.config import Settings
 from sharewell.network import rules
 from sharewell.network.models import GraphCounter, TermChange
+from sharewell.network.poll import PollGate
 
 log = logging.getLogger("sharewell.network")
 
@@ -400,7 +401,7 @@ class TermHolder:
         self.settings = settings
         self._index: TermIndex | None = None
         self._lock = threading.Lock()
-        self._last_poll = 0.0
+        self._poll = PollGate(settings.graph_poll_seconds)
         self._compacting = False
         self.build_seconds = 0.0
 
@@ -428,12 +429,10 @@ class TermHolder:
                         self._index.nbytes / 2**20,
                         self.build_seconds,
                     )
-                    self._last_poll = 0.0
+                    self._poll.reset()
                 index = self._index
-        now = time.monotonic()
-        if now - self._last_poll < self.settings.graph_poll_seconds:
+        if not self._poll.due():
             return index
-        self._last_poll = now
         self.refresh(session, index)
         return index
 

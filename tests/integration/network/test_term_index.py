@@ -6,6 +6,7 @@ the database path after its poll; and a restriction takes effect at once."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -74,6 +75,18 @@ def _share(db: Session, holder: Member, contact: Contact, vis: int, fields: int)
     visibility = VISIBILITIES[vis]
     card_fields = FIELDS[fields] if visibility in ("blind", "open") else []
     sharing.set_visibility(db, holder, contact.public_id, visibility, card_fields=card_fields)
+
+
+def _book(db: Session, holders: list[Member], book: list[Any]) -> list[tuple[Member, Contact]]:
+    made = []
+    for i, (h, title, company, city, skills, vis, fields) in enumerate(book):
+        contact = contact_service.create_contact(
+            db, holders[h], _data(title, company, city, skills, f"Person {i}")
+        )
+        _share(db, holders[h], contact, vis, fields)
+        made.append((holders[h], contact))
+    db.flush()
+    return made
 
 
 def _agree(db: Session, holder: GraphHolder, me: Member, settings: Settings) -> None:
@@ -151,19 +164,13 @@ def _apply(
 def test_the_index_answers_like_the_database_under_random_changes(  # type: ignore[no-untyped-def]
     db: Session, members: Members, settings: Settings, book, steps
 ) -> None:
+    # Examples share the test's transaction (services commit savepoints): each makes its own
+    # members, and both sides of every comparison see the same rows.
     cfg = settings.model_copy(update={"min_group_size": 2})
-    if True:  # examples share the test's transaction (services commit savepoints)
-        me = members.create("Me Recruiter")
-        holders = [members.create(f"Holder {i}") for i in range(3)]
-        made: list[tuple[Member, Contact]] = []
+    if True:
+        me, holders = members.create("Me Recruiter"), [members.create() for _ in range(3)]
+        made = _book(db, holders, book)
         erased: set[int] = set()
-        for i, (h, title, company, city, skills, vis, fields) in enumerate(book):
-            contact = contact_service.create_contact(
-                db, holders[h], _data(title, company, city, skills, f"Person {i}")
-            )
-            _share(db, holders[h], contact, vis, fields)
-            made.append((holders[h], contact))
-        db.flush()
         process = GraphHolder(cfg)  # another process: it learns only through the change log
         _agree(db, process, me, cfg)
         for change in steps:
@@ -188,19 +195,12 @@ def test_compaction_keeps_the_answers(  # type: ignore[no-untyped-def]
 ) -> None:
     """Folding the overlay into fresh arrays changes no answer."""
     cfg = settings.model_copy(update={"min_group_size": 2})
-    if True:  # examples share the test's transaction (services commit savepoints)
-        me = members.create("Me Recruiter")
-        holders = [members.create(f"Holder {i}") for i in range(3)]
-        made: list[tuple[Member, Contact]] = []
+    if True:
+        me, holders = members.create("Me Recruiter"), [members.create() for _ in range(3)]
         erased: set[int] = set()
         process = GraphHolder(cfg)
-        process.terms.current(db)  # built empty: everything below arrives through the log
-        for i, (h, title, company, city, skills, vis, fields) in enumerate(book):
-            contact = contact_service.create_contact(
-                db, holders[h], _data(title, company, city, skills, f"Person {i}")
-            )
-            _share(db, holders[h], contact, vis, fields)
-            made.append((holders[h], contact))
+        process.terms.current(db)  # built before the book: everything arrives through the log
+        made = _book(db, holders, book)
         for change in steps:
             _apply(db, cfg, holders, made, change, erased)
         _agree(db, process, me, cfg)

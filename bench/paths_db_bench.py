@@ -94,9 +94,15 @@ def timed_query(
     flt: rules.PathFilter,
     settings: Settings,
 ) -> tuple[queries.HolderMatches, int]:
-    """The steps of ``queries.paths_to_filter``, each on the clock; (matches, paths found)."""
+    """The steps of ``queries.paths_to_filter``, each on the clock; (matches, paths found).
+    With the term index on, "match" includes its poll of the change log."""
     index = holder.current(session)
-    matches = clock.run("match", lambda: queries.match_filter(session, flt, settings, me.id))
+    matches = clock.run(
+        "match",
+        lambda: queries.match_filter(
+            session, flt, settings, me.id, terms=holder.term_index(session), graph=index
+        ),
+    )
     search = clock.run(
         "search", lambda: queries.search_filter_paths(session, index, me, matches, k=5)
     )
@@ -190,6 +196,29 @@ def compare_libraries(
     return out
 
 
+def term_propagation(factory: Any, holder: GraphHolder, rng: np.random.Generator) -> Any:
+    """A shared entry made private and shared again, committed in one session: time until the
+    term index has applied it in another (one poll: log read + the holder's rows re-read)."""
+    lat = []
+    with factory() as s1:
+        max_id = int(s1.scalar(select(func.max(Contact.id))) or 0)
+        contact = None
+        while contact is None or contact.visibility in ("private", "counted"):
+            contact = s1.get(Contact, int(rng.integers(1, max_id + 1)))
+        h = s1.get(Member, contact.holder_id)
+        assert h is not None
+        was, fields = contact.visibility, list(contact.card_fields or [])
+        for i in range(20):
+            vis = "private" if i % 2 == 0 else was
+            sharing.set_visibility(s1, h, contact.public_id, vis, card_fields=fields)
+            s1.commit()
+            t = time.perf_counter()
+            with factory() as s2:
+                holder.terms.current(s2)
+            lat.append(time.perf_counter() - t)
+    return pct(lat)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--database-url", required=True)
@@ -197,16 +226,23 @@ def main() -> None:
     ap.add_argument("--sources", type=int, default=1000)
     ap.add_argument("--broad", type=int, default=200)
     ap.add_argument("--compare-sources", type=int, default=50, help="0: skip networkx/igraph")
+    ap.add_argument(
+        "--match",
+        choices=("index", "database"),
+        default="index",
+        help="match filters in the in-memory term index (needs migration 0023) or in the DB",
+    )
     args = ap.parse_args()
     engine = make_engine(args.database_url)
     backend = engine.dialect.name
-    settings = Settings(env="test", display_quota_enabled=False)
+    settings = Settings(env="test", display_quota_enabled=False, term_index=args.match == "index")
     factory = make_session_factory(engine)
     rng = np.random.default_rng(1)
     out: dict[str, Any] = {
         "run": datetime.now(UTC).isoformat(timespec="seconds"),
         "backend": backend,
         "label": args.label,
+        "match": args.match,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, python "
         f"{platform.python_version()}",
         "load_avg_start": [round(x, 1) for x in os.getloadavg()],
@@ -237,6 +273,22 @@ def main() -> None:
         session.rollback()
     holder = GraphHolder(settings)
     holder.reset(index)
+    if args.match == "index":
+        with factory() as session:
+            w, c = time.perf_counter(), time.process_time()
+            terms = holder.terms.current(session)
+            out["term_index"] = {
+                "build_wall_s": round(time.perf_counter() - w, 2),
+                "build_cpu_s": round(time.process_time() - c, 2),
+                "bytes": terms.nbytes,
+                "entries": terms.entry_count,
+                "postings": terms.posting_count,
+                "bytes_per_entry": round(terms.nbytes / max(1, terms.entry_count), 1),
+                "rss_after_build_mib": round(
+                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+                ),
+            }
+            session.rollback()
     sources = rng.choice(member_ids, size=args.sources)
     combined, broad_clock = Clock(), Clock()
     found = 0
@@ -281,6 +333,8 @@ def main() -> None:
             service.set_paused(s1, a, False)
             s1.commit()
     out["propagation_poll"] = pct(lat)
+    if args.match == "index":
+        out["term_propagation_poll"] = term_propagation(factory, holder, rng)
     if args.compare_sources:
         out["compare"] = compare_libraries(index, cases, paused)
     out["load_avg_end"] = [round(x, 1) for x in os.getloadavg()]
@@ -334,7 +388,7 @@ def markdown(runs: list[dict[str, Any]]) -> str:
             f"{r['members']:,} members, {r['connections']:,} connections; load average "
             f"{r['load_avg_start']} at start, {r['load_avg_end']} at end; {r['machine']}.",
             f"Command: `python bench/paths_db_bench.py --database-url <{r['backend']} url> "
-            f"--label '{r['label']}'`",
+            f"--label '{r['label']}'" + (f" --match {r['match']}`" if "match" in r else "`"),
             "",
             f"### 2–3 attribute filters from the demo's distribution "
             f"({r['combined']['wall']['total']['n']} random sources; "
@@ -355,6 +409,18 @@ def markdown(runs: list[dict[str, Any]]) -> str:
             f"{r['propagation_poll']['p99_ms']} ms.",
             f"- Peak RSS {r['peak_rss_mib']} MiB.",
         ]
+        ti = r.get("term_index")
+        if ti:
+            lines.append(
+                f"- Filters matched in the in-memory term index: built in {ti['build_wall_s']} s "
+                f"wall, {ti['build_cpu_s']} s CPU; {ti['entries']:,} shared entries, "
+                f"{ti['postings']:,} postings, {ti['bytes'] / 2**20:.1f} MiB = "
+                f"{ti['bytes_per_entry']} B per shared entry; propagation of a visibility "
+                f"change (one poll): p50 {r['term_propagation_poll']['p50_ms']} ms, p99 "
+                f"{r['term_propagation_poll']['p99_ms']} ms."
+            )
+        else:
+            lines.append("- Filters matched in the database (`--match database`).")
         cmp = r.get("compare")
         if cmp:
             lines += [

@@ -146,6 +146,7 @@ def _warm_graph(app: FastAPI) -> None:
             # A reader: building the index must not hold the SQLite write lock (see db.py).
             with session_scope(app.state.read_session_factory) as session:
                 app.state.graph.current(session)
+                app.state.graph.term_index(session)
         except Exception:
             log.warning("graph index not built at start-up; it will be on first use")
 
@@ -266,7 +267,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         # Whether this worker has built its graph index yet: until then path queries and
         # searches on it wait for the build (benchmarks and probes can wait for "ready").
-        graph = "ready" if app.state.graph.ready else "building"
+        graph = "ready" if app.state.graph.all_ready else "building"
         return JSONResponse({"status": "ok", "version": __version__, "graph_index": graph})
 
     @app.get("/metrics", tags=["operations"], response_class=Response)

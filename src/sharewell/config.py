@@ -105,6 +105,16 @@ class Settings(BaseSettings):
         description="Prune graph change-log rows older than this (a process further behind "
         "rebuilds its index from the tables).",
     )
+    term_index: bool = Field(
+        True,
+        description="Match path filters against the in-memory term index of shared entries "
+        "(kept current through a change log); off: match them in the database.",
+    )
+    term_compact_holders: int = Field(
+        2000,
+        ge=1,
+        description="Fold the term index overlay into fresh arrays past this many holders.",
+    )
     graph_snapshot: bool = Field(
         True,
         description="Load the memory-mapped graph snapshot under the data folder when present.",

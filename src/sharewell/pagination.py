@@ -57,11 +57,7 @@ def decode_cursor(
 def _of_kind(value: object, kind: str) -> bool:
     if kind == "s":
         return isinstance(value, str)
-    return (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and abs(value) <= _CURSOR_INT_MAX
-    )
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _CURSOR_INT_MAX
 
 
 def clamp_limit(limit: int | None, cap: int) -> int:

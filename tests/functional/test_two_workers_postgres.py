@@ -1,6 +1,7 @@
 """Several workers, one truth: two real ``sharewell serve`` servers on one fresh PostgreSQL
 database — the first with ``--workers 2`` — so requests land on three processes. A connection,
-a contact's visibility change and an introduction step made through one server are seen
+a contact's visibility changes (shared, private, shared with fewer fields: every process's
+in-memory term index follows) and an introduction step made through one server are seen
 through the other; a sign-in rate limit holds across both (Redis when SHAREWELL_TEST_REDIS_URL
 is set, else the database); and every scheduled job runs on one worker at a time although all
 three processes run the scheduler. Delays are polled with a generous deadline and printed,
@@ -170,6 +171,32 @@ def test_two_servers_on_postgresql_share_one_truth(servers: tuple[str, str, str]
     )
     delays["visibility"] = _until("the shared card", lambda: len(card_paths()) == 1)
     assert "Xavier" not in str(card_paths())
+    # Made private again through a: b stops offering the card (its term index hears of it
+    # through the change log; a card is re-read from the database before it is shown anyway).
+    _ok(
+        httpx.put(
+            f"{a}/api/v1/contacts/{contact['id']}/sharing",
+            json={"visibility": "private"},
+            headers=h_cy,
+        )
+    )
+    delays["made_private"] = _until("the card made private", lambda: card_paths() == [])
+    # Shared once more, as blind with the title only: a filter on the company finds nothing
+    # (the card hides it), a filter on the title finds it.
+    _ok(
+        httpx.put(
+            f"{a}/api/v1/contacts/{contact['id']}/sharing",
+            json={"visibility": "blind", "card_fields": ["title"]},
+            headers=h_cy,
+        )
+    )
+
+    def title_paths() -> list[object]:
+        r = httpx.get(f"{b}/api/v1/paths", params={"title": "data engineer"}, headers=h_ann)
+        return list(_ok(r)["paths"])  # type: ignore[call-overload]
+
+    delays["card_fields"] = _until("the title-only card", lambda: len(title_paths()) == 1)
+    assert card_paths() == []
 
     # An introduction step: Ann asks through a, Bob sees it and acts on b, Ann sees it on a.
     intro = _ok(

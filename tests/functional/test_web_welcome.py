@@ -83,9 +83,7 @@ def test_welcome_steps_follow_what_the_member_did(
     assert "You're set" in done.text and _progress(done.text) == "3 of 4 steps done"
 
 
-def test_next_never_leads_outside_the_welcome_path(
-    client: TestClient, members: Members
-) -> None:
+def test_next_never_leads_outside_the_welcome_path(client: TestClient, members: Members) -> None:
     ann = members.create("Ann")
     web_sign_in(client, ann.email)
     page = client.get("/contacts-sharing")

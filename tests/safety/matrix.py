@@ -287,8 +287,12 @@ ROWS: list[Row] = [
     member("POST /settings/invitations"),
     own("POST /settings/invitations/{invitation_id}/revoke", admin=OK),
     own("POST /settings/identities/{identity_id}/unlink", owner=HIDDEN),  # the world holds none yet
-    public("GET /auth/oidc/{slug}/start", anon=404, other=404, owner=404, admin=404),  # no such provider
-    public("GET /auth/oidc/{slug}/callback", anon=404, other=404, owner=404, admin=404),  # no such provider
+    public(
+        "GET /auth/oidc/{slug}/start", anon=404, other=404, owner=404, admin=404
+    ),  # no such provider
+    public(
+        "GET /auth/oidc/{slug}/callback", anon=404, other=404, owner=404, admin=404
+    ),  # no such provider
     public("GET /auth/oidc/link", anon=303, other=404, owner=404, admin=404),  # nothing to link
     public("POST /auth/oidc/link", other=404, owner=404, admin=404),
     admin("GET /admin/settings"),
@@ -363,9 +367,15 @@ ROWS: list[Row] = [
     own("POST /api/v1/intros/{intro_id}/messages"),
     own("POST /api/v1/intros/{intro_id}/leave"),
     own("POST /api/v1/intros/{intro_id}/outcomes"),
-    own("POST /api/v1/intros/{intro_id}/outcomes/{outcome_id}/confirm", owner=404),  # the world holds none yet
-    own("POST /api/v1/intros/{intro_id}/outcomes/{outcome_id}/attest", owner=FORBIDDEN),  # connectors attest
-    own("POST /api/v1/intros/{intro_id}/outcomes/{outcome_id}/fall-off", owner=404),  # the world holds none yet
+    own(
+        "POST /api/v1/intros/{intro_id}/outcomes/{outcome_id}/confirm", owner=404
+    ),  # the world holds none yet
+    own(
+        "POST /api/v1/intros/{intro_id}/outcomes/{outcome_id}/attest", owner=FORBIDDEN
+    ),  # connectors attest
+    own(
+        "POST /api/v1/intros/{intro_id}/outcomes/{outcome_id}/fall-off", owner=404
+    ),  # the world holds none yet
     public("GET /api/v1/intro-links?token=no-such-link", anon=404, other=404, owner=404, admin=404),
     public("POST /api/v1/intro-links"),
     member("GET /api/v1/notifications"),
@@ -378,7 +388,11 @@ ROWS: list[Row] = [
     member("POST /intros/new"),
     own("GET /intros/{intro_id}"),
     own("POST /intros/{intro_id}/step/{action}", {"action": "intro_action"}),
-    own("POST /intros/{intro_id}/outcomes/{outcome_id}/{action}", {"action": "outcome_action"}, owner=404),
+    own(
+        "POST /intros/{intro_id}/outcomes/{outcome_id}/{action}",
+        {"action": "outcome_action"},
+        owner=404,
+    ),
     public("GET /intro-link", anon=404, other=404, owner=404, admin=404),
     public("POST /intro-link"),
     member("GET /notifications"),
@@ -407,13 +421,19 @@ ROWS: list[Row] = [
     own("POST /api/v1/me/notices/{contact_id}/send"),
     own("POST /api/v1/me/notices/{contact_id}/skip", owner=404),  # none waiting
     admin("GET /api/v1/admin/erasure-requests"),
-    admin("POST /api/v1/admin/erasure-requests/{request_id}/complete", admin=404),  # the world holds none
-    admin("POST /api/v1/admin/erasure-requests/{request_id}/reject", admin=404),  # the world holds none
+    admin(
+        "POST /api/v1/admin/erasure-requests/{request_id}/complete", admin=404
+    ),  # the world holds none
+    admin(
+        "POST /api/v1/admin/erasure-requests/{request_id}/reject", admin=404
+    ),  # the world holds none
     admin("GET /api/v1/admin/notice-settings"),
     admin("PUT /api/v1/admin/notice-settings"),
     member("GET /settings/data"),
     member("GET /settings/data/export"),
-    own("POST /settings/data/notices/{contact_id}/{action}", {"action": "notice_action"}, owner=404),  # none waiting
+    own(
+        "POST /settings/data/notices/{contact_id}/{action}", {"action": "notice_action"}, owner=404
+    ),  # none waiting
     member("POST /settings/data/erase"),
     public("GET /erasure"),
     public("POST /erasure"),
@@ -421,7 +441,12 @@ ROWS: list[Row] = [
     public("POST /erasure/confirm"),
     admin("GET /admin/privacy"),
     admin("POST /admin/privacy/notices"),
-    admin("POST /admin/privacy/requests/{request_id}/{action}", {"action": "erasure_action"}, admin=404),
+    admin(
+        "POST /admin/privacy/requests/{request_id}/{action}",
+        {"action": "erasure_action"},
+        admin=404,
+    ),
     public("GET /docs"),
     public("GET /healthz"),
-    public("GET /metrics"),]
+    public("GET /metrics"),
+]

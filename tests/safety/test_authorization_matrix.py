@@ -30,9 +30,7 @@ def declared_routes() -> set[str]:
 
 
 def served_routes(harness: Harness) -> set[str]:
-    return {
-        f"{m} {r.path}" for r in all_routes(harness.app) for m in r.methods - SKIP_METHODS
-    }
+    return {f"{m} {r.path}" for r in all_routes(harness.app) for m in r.methods - SKIP_METHODS}
 
 
 def concrete(row: Row, values: dict[str, str]) -> str:

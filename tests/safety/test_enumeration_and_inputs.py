@@ -163,7 +163,10 @@ def test_every_json_input_refuses_undeclared_fields(app: FastAPI) -> None:
                 continue
             name = body.get("$ref", "").rsplit("/", 1)[-1]
             model = components.get(name, body)
-            if model.get("type", "object") == "object" and model.get("additionalProperties") is not False:
+            if (
+                model.get("type", "object") == "object"
+                and model.get("additionalProperties") is not False
+            ):
                 open_bodies.append(f"{method.upper()} {path} ({name})")
     assert not open_bodies, f"inputs that accept undeclared fields: {open_bodies}"
 

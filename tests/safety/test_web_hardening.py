@@ -159,9 +159,7 @@ def _echo_app() -> FastAPI:
 
     @app.get("/whoami")
     def whoami(request: Request) -> JSONResponse:
-        return JSONResponse(
-            {"scheme": request.url.scheme, "client": client_address(request)}
-        )
+        return JSONResponse({"scheme": request.url.scheme, "client": client_address(request)})
 
     return app
 

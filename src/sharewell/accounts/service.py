@@ -315,9 +315,7 @@ def request_password_reset(session: Session, settings: Settings, email: str) -> 
     mail.queue(session, settings, to=member.email, subject=subject, body=body, kind="reset")
 
 
-def reset_password(
-    session: Session, settings: Settings, secret: str, new_password: str
-) -> Member:
+def reset_password(session: Session, settings: Settings, secret: str, new_password: str) -> Member:
     """Set a new password from an emailed link; every session of the member ends."""
     member_rules.check_password(new_password)
     _, member = _take_link(session, secret, "reset")

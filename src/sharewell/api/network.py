@@ -151,6 +151,7 @@ def set_pause(data: PauseIn, me: CurrentMember, session: SessionDep) -> PauseOut
 
 @router.get("/paths", response_model=PathsOut)
 def paths(
+    request: Request,
     me: CurrentMember,
     session: SessionDep,
     settings: SettingsDep,
@@ -169,7 +170,8 @@ def paths(
     if to:
         return queries.paths_to_member(session, graph, me, to, k=k)
     flt = rules.check_filter(topic=topic, company=company, title=title, city=city)
-    return queries.paths_to_filter(session, graph, me, flt, settings, k=k)
+    terms = request.app.state.graph.term_index(session)
+    return queries.paths_to_filter(session, graph, me, flt, settings, k=k, terms=terms)
 
 
 @router.get("/recommendations", response_model=list[RecommendationOut])

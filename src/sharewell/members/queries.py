@@ -81,11 +81,17 @@ def profile_page_of(session: Session, handle: str) -> tuple[Member, ProfileOut]:
             .join(MemberTopic, MemberTopic.topic_id == Topic.id)
             .where(MemberTopic.member_id == member.id),
             select(
-                ProfileItem.kind, ProfileItem.text, literal("", String), ProfileItem.position,
+                ProfileItem.kind,
+                ProfileItem.text,
+                literal("", String),
+                ProfileItem.position,
                 ProfileItem.id,
             ).where(ProfileItem.member_id == member.id),
             select(
-                literal("link", String), ProfileLink.label, ProfileLink.url, ProfileLink.position,
+                literal("link", String),
+                ProfileLink.label,
+                ProfileLink.url,
+                ProfileLink.position,
                 ProfileLink.id,
             ).where(ProfileLink.member_id == member.id),
         )

@@ -597,6 +597,11 @@ class GraphIndex:
     def is_paused(self, node: int) -> bool:
         return bool(node < self.n and self._paused[node])
 
+    @property
+    def gone(self) -> IntArray:
+        """Suspended (or erased) members this index has heard of, sorted."""
+        return self._gone
+
     def is_gone(self, node: int) -> bool:
         """Suspended or erased (as far as the change log has told this index)."""
         at = int(np.searchsorted(self._gone, node))

@@ -35,6 +35,8 @@ from sharewell.config import Settings
 from sharewell.members.models import Member, MemberBlock
 from sharewell.network.graph import EdgeChange, GraphIndex
 from sharewell.network.models import Connection, GraphChange, GraphCounter, IntroductionPause
+from sharewell.network.poll import PollGate
+from sharewell.network.termindex import TermHolder, TermIndex
 
 log = logging.getLogger("sharewell.network")
 
@@ -95,17 +97,30 @@ class GraphHolder:
         self.settings = settings
         self._index: GraphIndex | None = None
         self._lock = threading.Lock()
-        self._last_poll = 0.0
+        self._poll = PollGate(settings.graph_poll_seconds)
         self._recent: deque[EdgeChange] = deque(maxlen=RECENT_KEEP)
         self._compacting = False
         self.built_from = ""
         self.rebuilds = 0  # rebuilds after falling behind the pruned log (for tests, metrics)
+        # The filter terms of shared entries, kept current the same way (built on first use
+        # or by the app's start-up warm-up; processes without path queries never build it).
+        self.terms = TermHolder(settings)
 
     @property
     def ready(self) -> bool:
         """Whether this process has its index (built or loaded); until then the first request
         that needs it waits for the start-up build. ``/healthz`` reports it."""
         return self._index is not None
+
+    def term_index(self, session: Session) -> TermIndex | None:
+        """The current term index for filter matches, or None when ``SHAREWELL_TERM_INDEX``
+        is off (filters are then matched in the database)."""
+        return self.terms.current(session) if self.settings.term_index else None
+
+    @property
+    def all_ready(self) -> bool:
+        """Graph index and (when enabled) term index both built: what ``/healthz`` says."""
+        return self.ready and (self.terms.ready or not self.settings.term_index)
 
     # ---- start-up -------------------------------------------------------------------------
 
@@ -147,12 +162,10 @@ class GraphHolder:
             with self._lock:
                 if self._index is None:
                     self._index = self._initial(session)
-                    self._last_poll = 0.0
+                    self._poll.reset()
                 index = self._index
-        now = time.monotonic()
-        if now - self._last_poll < self.settings.graph_poll_seconds:
+        if not self._poll.due():
             return index
-        self._last_poll = now
         return self.refresh(session, index)
 
     def refresh(self, session: Session, index: GraphIndex) -> GraphIndex:

@@ -134,3 +134,17 @@ class MemberTerm(Base):
     )
 
     __table_args__ = (Index("ix_network_member_terms_member", "member_id"),)
+
+
+class TermChange(Base):
+    """The change log of the in-memory term index (``network.termindex``): per holder, the
+    sequence number (``graph_counter`` row 2) of the last change to any of their shared term
+    rows. Written by database triggers only (migration ``0023_termlog``), so every writer —
+    ORM, bulk ``UPDATE``, cascade on erasure — is logged in its own transaction."""
+
+    __tablename__ = "network_term_changes"
+
+    holder_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_network_term_changes_seq", "seq"),)

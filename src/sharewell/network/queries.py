@@ -42,6 +42,7 @@ from sharewell.network.schemas import (
     RecommendationOut,
     RequestOut,
 )
+from sharewell.network.termindex import TermIndex
 from sharewell.pagination import Page, decode_cursor, encode_cursor
 from sharewell.standing import queries as standing_queries
 
@@ -342,18 +343,26 @@ def _entries_from(n_terms: int, *, for_holders: bool = False) -> tuple[Any, Any,
     return c0, source, where
 
 
-def _match_statement(n_terms: int, need: int) -> Any:
-    """Members (``mt0``, … rarest first) and holders (``ct0``, …) in one statement; the
-    requester is ``exclude``, the smallest counted group ``min_group``."""
+def _member_statement(n_terms: int) -> Any:
+    """Members whose own profile carries every term (``mt0``, … rarest first), not suspended,
+    not the requester (``exclude``)."""
     m0 = aliased(MemberTerm)
     mq = select(m0.member_id.label("id"), literal(0).label("holder"))
     for i in range(1, n_terms):
         mx = aliased(MemberTerm)
         mq = mq.join(mx, and_(mx.member_id == m0.member_id, mx.term_id == bindparam(f"mt{i}")))
-    exclude: Any = bindparam("exclude")
-    mq = mq.join(Member, Member.id == m0.member_id).where(
-        m0.term_id == bindparam("mt0"), Member.suspended_at.is_(None), m0.member_id != exclude
+    return mq.join(Member, Member.id == m0.member_id).where(
+        m0.term_id == bindparam("mt0"),
+        Member.suspended_at.is_(None),
+        m0.member_id != bindparam("exclude"),
     )
+
+
+def _match_statement(n_terms: int, need: int) -> Any:
+    """Members (``mt0``, … rarest first) and holders (``ct0``, …) in one statement; the
+    requester is ``exclude``, the smallest counted group ``min_group``."""
+    mq = _member_statement(n_terms)
+    exclude: Any = bindparam("exclude")
     c0, source, where = _entries_from(n_terms)
     counted = func.sum(c0.flags.op("&")(rules.FLAG_COUNTED))
     cards = func.max(case((c0.flags.op("&")(need) == need, 1), else_=0))
@@ -373,25 +382,49 @@ def _match_statement(n_terms: int, need: int) -> Any:
 
 
 def match_filter(
-    session: Session, flt: rules.PathFilter, settings: Settings, exclude: int
+    session: Session,
+    flt: rules.PathFilter,
+    settings: Settings,
+    exclude: int,
+    *,
+    terms: TermIndex | None = None,
+    graph: GraphIndex | None = None,
 ) -> HolderMatches:
-    """Members matching by profile, and holders of matching shared entries, in one statement.
-    The shared side reads only the covering index ``(term_id, holder_id, contact_id, flags)``:
-    the rarest term's posting list drives, the other terms are index probes, and the sharing
-    rules are checked on ``flags`` (kept current by triggers), never on ``contacts``.
-    Suspended (or erased) members are neither matches nor holders."""
-    by_field, terms = _filter_terms(flt)
-    found = _term_ids(session, terms)
+    """Members matching by profile, and holders of matching shared entries.
+
+    With ``terms`` (the process's in-memory term index, see ``network.termindex``) the shared
+    side is answered in memory and only the members' side runs in the database; suspended
+    holders are those ``graph`` has heard of (the path search re-checks its ends in the
+    database, ``_routed``). Without it, one statement does both: the shared side reads only
+    the covering index ``(term_id, holder_id, contact_id, flags)``, the rarest term's posting
+    list drives, the other terms are index probes, and the sharing rules are checked on
+    ``flags`` (kept current by triggers), never on ``contacts``. Either way suspended (or
+    erased) members are neither matches nor holders, and both answer alike (a property test
+    compares them)."""
+    by_field, terms_ = _filter_terms(flt)
+    found = _term_ids(session, terms_)
     if found is None:
         empty = np.zeros(0, dtype=np.int64)
         return HolderMatches(empty, empty)
-    ids = dict(zip(terms, found, strict=True))
+    ids = dict(zip(terms_, found, strict=True))
     need = rules.card_need(by_field)
-    stmt = _statement(("match", len(terms), need), lambda: _match_statement(len(terms), need))
-    params: dict[str, object] = {
-        **_term_params("mt", _rarest_first(session, MemberTerm, terms, ids), ids),
-        **_term_params("ct", _rarest_first(session, ContactTerm, terms, ids), ids),
+    member_params: dict[str, object] = {
+        **_term_params("mt", _rarest_first(session, MemberTerm, terms_, ids), ids),
         "exclude": exclude,
+    }
+    if terms is not None:
+        stmt = _statement(("members", len(terms_)), lambda: _member_statement(len(terms_)))
+        members = np.fromiter(
+            (int(r[0]) for r in session.execute(stmt, member_params)), dtype=np.int64
+        )
+        holders = terms.holders(found, need, settings.min_group_size, exclude)
+        if graph is not None and graph.gone.size and holders.size:
+            holders = holders[~np.isin(holders, graph.gone)]
+        return HolderMatches(members, holders)
+    stmt = _statement(("match", len(terms_), need), lambda: _match_statement(len(terms_), need))
+    params: dict[str, object] = {
+        **member_params,
+        **_term_params("ct", _rarest_first(session, ContactTerm, terms_, ids), ids),
         "min_group": settings.min_group_size,
     }
     # Plain tuples: numpy probing SQLAlchemy rows for array attributes costs more than the query.
@@ -731,13 +764,15 @@ def paths_to_filter(
     settings: Settings,
     *,
     k: int = 5,
+    terms: TermIndex | None = None,
 ) -> PathsOut:
     """The best paths to anyone matching ``flt`` within three hops: members whose profile
     matches (the path ends at them), or holders of matching blind/open cards or of a large
     enough counted group (the path ends at the holder, who knows the target). Four steps, each
     timed on its own by ``bench/paths_db_bench.py``: match in the database, search the graph,
-    present (card details for the top k only), record the displays."""
-    matches = match_filter(session, flt, settings, me.id)
+    present (card details for the top k only), record the displays. ``terms``: match the
+    shared side in the process's term index (see ``match_filter``)."""
+    matches = match_filter(session, flt, settings, me.id, terms=terms, graph=index)
     search = search_filter_paths(session, index, me, matches, k=min(k, MAX_K))
     out, shown = present_filter_paths(session, index, me, flt, settings, search)
     sharing.record_displays(session, me, shown, "path", settings)

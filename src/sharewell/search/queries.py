@@ -591,9 +591,7 @@ def _fuse_semantic(ctx: _Ctx, hits: dict[tuple[str, int, int], _Hit], kinds: Seq
         h.doc_id for h in sorted(hits.values(), key=lambda h: -h.text) if h.kind in semantic.KINDS
     ]
     sem_rank = [h.doc_id for h in allowed]
-    fused = rules.rrf(
-        [text_rank, sem_rank], weights=(1.0, ctx.settings.search_semantic_weight)
-    )
+    fused = rules.rrf([text_rank, sem_rank], weights=(1.0, ctx.settings.search_semantic_weight))
     top = max(fused.values(), default=0.0)
     for h in allowed:
         hits.setdefault((h.kind, h.ref_id, h.owner_id), h)

@@ -212,7 +212,8 @@ def find(
                 result = queries.paths_to_member(session, graph, me, to.strip().lstrip("@"))
             else:
                 flt = rules.check_filter(topic=topic, company=company, title=title, city=city)
-                result = queries.paths_to_filter(session, graph, me, flt, settings)
+                terms = request.app.state.graph.term_index(session)
+                result = queries.paths_to_filter(session, graph, me, flt, settings, terms=terms)
         except SharewellError as exc:
             if exc.status == 429:
                 raise

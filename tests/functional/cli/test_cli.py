@@ -74,9 +74,9 @@ def test_upgrade_create_admin_suspend(cli_env: str) -> None:
     engine = make_engine(cli_env)
     with engine.connect() as conn:
         admin, suspended, verified, member_id = conn.execute(
-            select(
-                Member.is_admin, Member.suspended_at, Member.email_verified_at, Member.id
-            ).where(Member.handle == "ada")
+            select(Member.is_admin, Member.suspended_at, Member.email_verified_at, Member.id).where(
+                Member.handle == "ada"
+            )
         ).one()
     with Session(engine) as session:  # a vouched-for address brings the starter grant too
         available = ledger_queries.available(session, member_id)

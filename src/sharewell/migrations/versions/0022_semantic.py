@@ -25,7 +25,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("search_vectors", sa.Column("written_at", sharewell.db.UTCDateTime(timezone=True), nullable=True))
+    op.add_column(
+        "search_vectors",
+        sa.Column("written_at", sharewell.db.UTCDateTime(timezone=True), nullable=True),
+    )
     op.create_index(op.f("ix_search_vectors_written_at"), "search_vectors", ["written_at"])
 
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import String, and_, bindparam, func, literal, literal_column, select, text
+from sqlalchemy import String, and_, bindparam, func, literal, literal_column, select
 from sqlalchemy.orm import Session
 
 from sharewell.config import Settings
@@ -156,18 +156,14 @@ def parse(
 
 
 def _with_kind(q: rules.Query, kind: str) -> rules.Query:
-    """The kind's facet token, unless a visibility facet (contacts only) already implies it:
-    ``zkcontact`` is on every contact, and intersecting its posting list is the costliest
-    part of a card search (the statements still filter on ``kind``)."""
-    if kind == "contact" and any(f.startswith(rules.VISIBILITY_PREFIX) for f in q.facets):
+    """The kind's facet token for kinds that share the ``main`` partition of the full-text
+    index (members, insights, comments). A contact's partition holds contacts of one
+    visibility only, so a card or aggregate search needs neither the kind's nor the
+    visibility's token (``contacts`` is still re-checked for the ones kept, so a stale
+    document can only miss, never show)."""
+    if kind == "contact":
         return q
     return replace(q, facets=(rules.kind_facet(kind), *q.facets))
-
-
-def _with_visibility(q: rules.Query, visibility: str) -> rules.Query:
-    """Only contacts indexed with this visibility are candidates (``contacts`` is still
-    re-checked for the ones kept, so a stale document can only miss, never show)."""
-    return replace(q, facets=(rules.visibility_facet(visibility), *q.facets))
 
 
 def _scope(ctx: _Ctx, stmt: Any) -> Any:
@@ -180,7 +176,15 @@ def _scope(ctx: _Ctx, stmt: Any) -> Any:
     return stmt
 
 
-def _ranked(ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Any) -> Any:
+def _ranked(
+    ctx: _Ctx,
+    kind: str,
+    q: rules.Query,
+    *,
+    with_name: bool,
+    extra: Any,
+    visibility: str | None = None,
+) -> Any:
     """The kind's best ``ctx.candidates`` visible documents for ``q``. Without a degree
     filter the full-text index first picks a bounded set of best-scoring ids (``OVERFETCH``
     times the candidates, so what visibility drops still leaves enough) and only those are
@@ -188,11 +192,13 @@ def _ranked(ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Any
     them. With a degree filter the allowed owners are part of the join instead, unbounded,
     since a far-away majority could otherwise crowd out every allowed one."""
     kq = _with_kind(q, kind)
+    part = backends.part_of(kind, visibility)
     if ctx.ball is None:
         best = backends.candidates(
             ctx.dialect,
             kq,
             with_name=with_name,
+            part=part,
             limit=ctx.candidates * OVERFETCH,
             since_doc_id=ctx.params.since_doc_id,
             # A card's full-text score is never used, but in an any-word search it is what
@@ -211,7 +217,7 @@ def _ranked(ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Any
         )
         stmt = extra(_scope(ctx, stmt))
         return stmt.order_by(best.c.score.desc(), SearchDocument.id).limit(ctx.candidates)
-    m = backends.match(ctx.dialect, kq, with_name=with_name)
+    m = backends.match(ctx.dialect, kq, with_name=with_name, part=part)
     stmt = (
         select(
             SearchDocument.id,
@@ -292,8 +298,14 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     full-text rank), so hidden fields never move a card up."""
     rows: list[Any] = []
     for visibility, with_name in (("open", True), ("blind", False)):
-        vq = _with_visibility(q, visibility)
-        stmt = _ranked(ctx, "contact", vq, with_name=with_name, extra=_shared(ctx, visibility))
+        stmt = _ranked(
+            ctx,
+            "contact",
+            q,
+            with_name=with_name,
+            extra=_shared(ctx, visibility),
+            visibility=visibility,
+        )
         rows += ctx.session.execute(stmt).all()
     if not rows:
         return []
@@ -336,8 +348,7 @@ def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     never searched): shown only as a count. Each match is joined to its contact only (the
     visibility re-check); the holder's account state is checked once per holder, after
     grouping, not once per matching entry."""
-    counted = _with_visibility(replace(q, mode="and"), "counted")
-    m = backends.match(ctx.dialect, _with_kind(counted, "contact"), with_name=False)
+    m = backends.match(ctx.dialect, replace(q, mode="and"), with_name=False, part="counted")
     n = func.count(SearchDocument.id)
     grouped = (
         select(SearchDocument.owner_id.label("holder_id"), n.label("n"))
@@ -591,9 +602,7 @@ def _fuse_semantic(ctx: _Ctx, hits: dict[tuple[str, int, int], _Hit], kinds: Seq
         h.doc_id for h in sorted(hits.values(), key=lambda h: -h.text) if h.kind in semantic.KINDS
     ]
     sem_rank = [h.doc_id for h in allowed]
-    fused = rules.rrf(
-        [text_rank, sem_rank], weights=(1.0, ctx.settings.search_semantic_weight)
-    )
+    fused = rules.rrf([text_rank, sem_rank], weights=(1.0, ctx.settings.search_semantic_weight))
     top = max(fused.values(), default=0.0)
     for h in allowed:
         hits.setdefault((h.kind, h.ref_id, h.owner_id), h)
@@ -823,15 +832,18 @@ def _member_prefix(session: Session, words: Sequence[str], limit: int) -> list[M
                 SearchDocument,
                 and_(SearchDocument.ref_id == Member.id, SearchDocument.kind == "member"),
             )
-            .where(literal_column("search_documents.tsv").op("@@")(tsq))
+            .where(
+                literal_column("search_documents.tsv").op("@@")(tsq), backends.part_where("main")
+            )
         )
     else:
+        fts = backends.fts_table("main")
         stmt = (
             select(Member)
-            .select_from(backends.FTS)
-            .join(SearchDocument, SearchDocument.id == backends.FTS.c.rowid)
+            .select_from(fts)
+            .join(SearchDocument, SearchDocument.id == fts.c.rowid)
             .join(Member, Member.id == SearchDocument.ref_id)
-            .where(text("search_fts MATCH :sq").bindparams(bindparam("sq", expr)))
+            .where(backends.fts_match("main", expr, "sq"))
         )
     stmt = (
         stmt.where(Member.suspended_at.is_(None))

@@ -66,9 +66,6 @@ def kind_facet(kind: str) -> str:
     return facet("k", kind)
 
 
-VISIBILITY_PREFIX = "zv"
-
-
 def visibility_facet(visibility: str) -> str:
     """``zvopen``, ``zvblind``, ``zvcounted`` or ``zvprivate`` on a contact's document."""
     return facet("v", visibility)

@@ -13,6 +13,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from sharewell.search.backends import PARTS
+
 HERE = Path(__file__).resolve().parent
 
 # Backend-specific full-text DDL that the models do not describe (migrations 0010_search and
@@ -21,8 +23,7 @@ HERE = Path(__file__).resolve().parent
 UNMODELLED_TABLE_PREFIX = "search_fts"
 UNMODELLED_COLUMNS = frozenset({("search_documents", "tsv")})
 UNMODELLED_INDEXES = frozenset(
-    {"ix_search_terms_trgm"}
-    | {f"ix_search_documents_tsv_{part}" for part in ("main", "open", "blind", "counted")}
+    {"ix_search_terms_trgm"} | {f"ix_search_documents_tsv_{part}" for part in PARTS}
 )
 
 

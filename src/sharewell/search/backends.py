@@ -33,37 +33,34 @@ FTS_COLUMNS = "name, title, body, facets"
 # --- partitions of the full-text index ----------------------------------------------------------
 #
 # The index is split by what a search may ask of it, so a query reads the posting lists of its
-# own partition only: ``main`` holds profiles, insights and comments (about 600k documents at
-# 100,000 members), and shared contacts go by visibility into ``open``, ``blind`` and
-# ``counted`` (about 1.2M each). Private and opted-out entries are in no partition at all.
-# Without the split, a two-word search read the posting lists of all 6.7M documents for every
-# kind (bm25's document frequencies alone scan each word's whole list). SQLite: one FTS5 table
-# per partition (``search_fts``, ``search_fts_open``, …), fed by triggers on
-# ``search_documents``; PostgreSQL: one partial GIN index per partition on ``tsv``, whose
-# predicate every statement repeats word for word so the planner can use it (migration
-# ``0023_searchparts``). The conditions read ``kind`` and the visibility facet token the
-# document already carries (``zvopen`` …, ``rules.visibility_facet``), so the partition follows
-# every write that already rewrites the document.
+# own partition only: one per document kind for profiles, insights and comments (100k, 200k
+# and 325k documents at 100,000 members), and shared contacts by visibility: ``open``,
+# ``blind`` and ``counted`` (about 1.2M each). Private and opted-out entries are in no
+# partition at all. Without the split, a two-word search read the posting lists of all 6.7M
+# documents for every kind (bm25's document frequencies alone walk each word's whole list,
+# kind and filter tokens included). SQLite: one FTS5 table per partition
+# (``search_fts_member``, ``search_fts_open``, …), fed by triggers on ``search_documents``;
+# PostgreSQL: one partial GIN index per partition on ``tsv``, whose predicate every statement
+# repeats word for word so the planner can use it (migration ``0023_searchparts``). The
+# conditions read ``kind`` and the visibility token a contact's document already carries
+# (``zvopen`` …, ``rules.visibility_facet``), so the partition follows every write that
+# rewrites the document.
 
-
-def _visibility_condition(row: str, visibility: str) -> str:
-    token = rules.visibility_facet(visibility)
-    return f"{row}kind = 'contact' AND (' ' || {row}facets || ' ') LIKE '% {token} %'"
+PARTS = ("member", "insight", "comment", "open", "blind", "counted")
+CONTACT_PARTS = ("open", "blind", "counted")
 
 
 def part_condition(part: str, row: str = "") -> str:
     """SQL text of the partition's condition on a ``search_documents`` row (``row`` prefixes
     the columns: ``"new."`` in a trigger, ``"search_documents."`` in a query)."""
-    if part == "main":
-        return f"{row}kind <> 'contact'"
-    return _visibility_condition(row, part)
-
-
-PARTS = ("main", "open", "blind", "counted")
+    if part not in CONTACT_PARTS:
+        return f"{row}kind = '{part}'"
+    token = rules.visibility_facet(part)
+    return f"{row}kind = 'contact' AND (' ' || {row}facets || ' ') LIKE '% {token} %'"
 
 
 def fts_table_name(part: str) -> str:
-    return "search_fts" if part == "main" else f"search_fts_{part}"
+    return f"search_fts_{part}"
 
 
 def gin_index_name(part: str) -> str:
@@ -73,8 +70,8 @@ def gin_index_name(part: str) -> str:
 def part_of(kind: str, visibility: str | None = None) -> str:
     """The partition a search of ``kind`` (contacts: with this visibility) reads."""
     if kind != "contact":
-        return "main"
-    if visibility not in ("open", "blind", "counted"):
+        return kind
+    if visibility not in CONTACT_PARTS:
         raise ValueError(f"no full-text partition holds {visibility!r} contacts")
     return visibility
 

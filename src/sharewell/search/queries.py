@@ -155,17 +155,6 @@ def parse(
 # --- matching, one kind at a time -------------------------------------------------------------
 
 
-def _with_kind(q: rules.Query, kind: str) -> rules.Query:
-    """The kind's facet token for kinds that share the ``main`` partition of the full-text
-    index (members, insights, comments). A contact's partition holds contacts of one
-    visibility only, so a card or aggregate search needs neither the kind's nor the
-    visibility's token (``contacts`` is still re-checked for the ones kept, so a stale
-    document can only miss, never show)."""
-    if kind == "contact":
-        return q
-    return replace(q, facets=(rules.kind_facet(kind), *q.facets))
-
-
 def _scope(ctx: _Ctx, stmt: Any) -> Any:
     if ctx.blocked:
         stmt = stmt.where(SearchDocument.owner_id.not_in(ctx.blocked))
@@ -191,12 +180,14 @@ def _ranked(
     joined to the visibility rules; the ones kept are exactly the best visible ones among
     them. With a degree filter the allowed owners are part of the join instead, unbounded,
     since a far-away majority could otherwise crowd out every allowed one."""
-    kq = _with_kind(q, kind)
+    # The partition holds this kind only (contacts: of this visibility only), so the query
+    # needs no kind or visibility token; ``contacts`` is still re-checked for the contacts
+    # kept, so a stale document can only miss, never show.
     part = backends.part_of(kind, visibility)
     if ctx.ball is None:
         best = backends.candidates(
             ctx.dialect,
-            kq,
+            q,
             with_name=with_name,
             part=part,
             limit=ctx.candidates * OVERFETCH,
@@ -217,7 +208,7 @@ def _ranked(
         )
         stmt = extra(_scope(ctx, stmt))
         return stmt.order_by(best.c.score.desc(), SearchDocument.id).limit(ctx.candidates)
-    m = backends.match(ctx.dialect, kq, with_name=with_name, part=part)
+    m = backends.match(ctx.dialect, q, with_name=with_name, part=part)
     stmt = (
         select(
             SearchDocument.id,
@@ -815,7 +806,7 @@ def suggest(
 
 
 def _member_prefix(session: Session, words: Sequence[str], limit: int) -> list[Member]:
-    q = rules.Query(groups=tuple((w,) for w in words[:-1]), facets=(rules.kind_facet("member"),))
+    q = rules.Query(groups=tuple((w,) for w in words[:-1]))  # the partition: members only
     dialect = session.get_bind().dialect.name
     last = words[-1]
     if dialect == "postgresql":
@@ -833,17 +824,17 @@ def _member_prefix(session: Session, words: Sequence[str], limit: int) -> list[M
                 and_(SearchDocument.ref_id == Member.id, SearchDocument.kind == "member"),
             )
             .where(
-                literal_column("search_documents.tsv").op("@@")(tsq), backends.part_where("main")
+                literal_column("search_documents.tsv").op("@@")(tsq), backends.part_where("member")
             )
         )
     else:
-        fts = backends.fts_table("main")
+        fts = backends.fts_table("member")
         stmt = (
             select(Member)
             .select_from(fts)
             .join(SearchDocument, SearchDocument.id == fts.c.rowid)
             .join(Member, Member.id == SearchDocument.ref_id)
-            .where(backends.fts_match("main", expr, "sq"))
+            .where(backends.fts_match("member", expr, "sq"))
         )
     stmt = (
         stmt.where(Member.suspended_at.is_(None))

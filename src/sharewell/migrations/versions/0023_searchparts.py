@@ -1,17 +1,18 @@
-"""searchparts: the full-text index split into partitions (profiles/insights/comments, and
-shared contacts by visibility)
+"""searchparts: the full-text index split into partitions (one per kind, and shared contacts
+by visibility)
 
 Revision ID: 0023_searchparts
 Revises: 0022_semantic
 
-A search reads only the partition it asks about (``search.backends``: ``main`` for members,
-insights and comments; ``open``, ``blind`` and ``counted`` contacts), so a two-word query no
-longer walks the posting lists of all 6.7M documents of a 100,000-member network for every
-kind; private and opted-out contacts are in no partition.
+A search reads only the partition it asks about (``search.backends``: one per kind for
+members, insights and comments; ``open``, ``blind`` and ``counted`` contacts), so a two-word
+query no longer walks the posting lists of all 6.7M documents of a 100,000-member network
+for every kind; private and opted-out contacts are in no partition.
 
-* SQLite: ``search_fts`` now holds the ``main`` partition only, next to ``search_fts_open``,
-  ``search_fts_blind`` and ``search_fts_counted`` (FTS5, external content over
-  ``search_documents``); the three triggers are replaced by ones that feed each partition.
+* SQLite: ``search_fts`` is replaced by ``search_fts_member``, ``search_fts_insight``,
+  ``search_fts_comment``, ``search_fts_open``, ``search_fts_blind`` and ``search_fts_counted``
+  (FTS5, external content over ``search_documents``); the three triggers are replaced by
+  ones that feed each partition.
   Each partition is filled with one ``INSERT … SELECT`` (no batch mode: the triggers must
   survive).
 * PostgreSQL: the GIN index over ``tsv`` is replaced by one partial GIN index per partition.

@@ -4,6 +4,7 @@ tolerance (a padded-trigram table on SQLite, ``pg_trgm`` on PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,61 +77,53 @@ def part_of(kind: str, visibility: str | None = None) -> str:
     return visibility
 
 
-def sqlite_fts_ddl() -> list[str]:
-    """The FTS5 tables (external content over ``search_documents``) and the three triggers that
-    keep every partition current: each statement of a trigger writes only to the partitions
-    whose condition the old or new row meets, deletes first (an FTS5 'delete' after the insert
-    of the same rowid would remove the new tokens too)."""
+def fts_layout() -> dict[str, str]:
+    """SQLite's FTS5 tables, each with its condition on a ``search_documents`` row (``{row}``
+    stands for the column prefix)."""
+    return {fts_table_name(p): part_condition(p, "{row}") for p in PARTS}
+
+
+def sqlite_fts_ddl(layout: Mapping[str, str] | None = None) -> list[str]:
+    """The FTS5 tables of ``layout`` (external content over ``search_documents``) and the
+    three triggers that keep them current: each statement of a trigger writes only to the
+    tables whose condition the old or new row meets, deletes first (an FTS5 'delete' after the
+    insert of the same rowid would remove the new tokens too)."""
+    tables = fts_layout() if layout is None else layout
     ddl = [
-        f"CREATE VIRTUAL TABLE {fts_table_name(p)} USING fts5({FTS_COLUMNS}, "
+        f"CREATE VIRTUAL TABLE {t} USING fts5({FTS_COLUMNS}, "
         "content='search_documents', content_rowid='id', "
         "tokenize='porter unicode61 remove_diacritics 2')"
-        for p in PARTS
+        for t in tables
     ]
     new = "new.id, new.name, new.title, new.body, new.facets"
     old = "old.id, old.name, old.title, old.body, old.facets"
-
-    def add(p: str) -> str:
-        t, where = fts_table_name(p), part_condition(p, "new.")
-        return f"INSERT INTO {t}(rowid, {FTS_COLUMNS}) SELECT {new} WHERE {where}; "
-
-    def remove(p: str) -> str:
-        t = fts_table_name(p)
-        return (
-            f"INSERT INTO {t}({t}, rowid, {FTS_COLUMNS}) SELECT 'delete', {old} "
-            f"WHERE {part_condition(p, 'old.')}; "
-        )
-
-    ddl.append(
-        "CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN "
-        + "".join(add(p) for p in PARTS)
-        + "END"
+    adds = "".join(
+        f"INSERT INTO {t}(rowid, {FTS_COLUMNS}) SELECT {new} WHERE {c.format(row='new.')}; "
+        for t, c in tables.items()
     )
-    ddl.append(
-        "CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN "
-        + "".join(remove(p) for p in PARTS)
-        + "END"
+    removes = "".join(
+        f"INSERT INTO {t}({t}, rowid, {FTS_COLUMNS}) SELECT 'delete', {old} "
+        f"WHERE {c.format(row='old.')}; "
+        for t, c in tables.items()
     )
-    ddl.append(
-        "CREATE TRIGGER search_documents_au AFTER UPDATE ON search_documents BEGIN "
-        + "".join(remove(p) for p in PARTS)
-        + "".join(add(p) for p in PARTS)
-        + "END"
-    )
+    on = "AFTER {} ON search_documents BEGIN "
+    ddl.append(f"CREATE TRIGGER search_documents_ai {on.format('INSERT')}{adds}END")
+    ddl.append(f"CREATE TRIGGER search_documents_ad {on.format('DELETE')}{removes}END")
+    ddl.append(f"CREATE TRIGGER search_documents_au {on.format('UPDATE')}{removes}{adds}END")
     return ddl
 
 
-def fill_sqlite_fts(conn: Connection) -> None:
-    """Build every FTS5 partition from ``search_documents`` in one pass each (after a bulk load
-    with the triggers paused, and in the migration that made the partitions)."""
-    for p in PARTS:
-        # DDL-like statements over our own table names and conditions, no input in them
-        t = fts_table_name(p)
+def fill_sqlite_fts(conn: Connection, layout: Mapping[str, str] | None = None) -> None:
+    """Build every FTS5 table of ``layout`` from ``search_documents`` in one pass each (after
+    a bulk load with the triggers paused, and in the migration that made the partitions)."""
+    tables = fts_layout() if layout is None else layout
+    for t, c in tables.items():
+        # statements over our own table names and conditions, no input in them
         conn.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('delete-all')")  # noqa: S608
         conn.exec_driver_sql(
             f"INSERT INTO {t}(rowid, {FTS_COLUMNS}) "  # noqa: S608
             f"SELECT id, name, title, body, facets FROM search_documents "
-            f"WHERE {part_condition(p)}"
+            f"WHERE {c.format(row='')}"
         )
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from sharewell.bulk import deferred_indexes, triggers_paused
-from sharewell.search import indexing
+from sharewell.search import backends, indexing
 from sharewell.search.models import SearchDocument
 
 if TYPE_CHECKING:
@@ -27,13 +27,14 @@ def phase_search(ctx: DemoContext) -> None:
 
 @contextmanager
 def _fts_rebuilt_after(session: Session) -> Iterator[None]:
-    """SQLite: the triggers that feed the FTS5 table (``search_fts``, external content over
-    ``search_documents``; migration 0010) are paused for the load and the index is built in
-    one pass with FTS5's ``rebuild`` command. Inside the caller's transaction: an error rolls
-    it all back. (PostgreSQL's tsvector is a column of the rows themselves.)"""
+    """SQLite: the triggers that feed the FTS5 partitions (``search_fts``, ``search_fts_open``
+    …, external content over ``search_documents``; migration 0023) are paused for the load
+    and each partition is built in one pass (``search.backends.fill_sqlite_fts``). Inside the
+    caller's transaction: an error rolls it all back. (PostgreSQL's tsvector is a column of
+    the rows themselves.)"""
     if session.connection().dialect.name != "sqlite":
         yield
         return
     with triggers_paused(session, SearchDocument):
         yield
-    session.connection().exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
+    backends.fill_sqlite_fts(session.connection())

@@ -13,14 +13,18 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from sharewell.search.backends import PARTS
+
 HERE = Path(__file__).resolve().parent
 
-# Backend-specific full-text DDL that the models do not describe (migration 0010_search):
-# SQLite's FTS5 table and its shadow tables, PostgreSQL's generated tsvector column and the
-# GIN indexes. Autogenerate must neither drop nor compare them.
+# Backend-specific full-text DDL that the models do not describe (migrations 0010_search and
+# 0023_searchparts): SQLite's FTS5 tables and their shadow tables, PostgreSQL's generated
+# tsvector column and the GIN indexes. Autogenerate must neither drop nor compare them.
 UNMODELLED_TABLE_PREFIX = "search_fts"
 UNMODELLED_COLUMNS = frozenset({("search_documents", "tsv")})
-UNMODELLED_INDEXES = frozenset({"ix_search_documents_tsv", "ix_search_terms_trgm"})
+UNMODELLED_INDEXES = frozenset(
+    {"ix_search_terms_trgm"} | {f"ix_search_documents_tsv_{part}" for part in PARTS}
+)
 
 
 def include_name(name: str | None, type_: str, parent_names: Mapping[str, Any]) -> bool:

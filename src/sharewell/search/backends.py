@@ -4,12 +4,15 @@ tolerance (a padded-trigram table on SQLite, ``pg_trgm`` on PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     FromClause,
+    and_,
     bindparam,
     column,
     func,
@@ -24,8 +27,122 @@ from sqlalchemy.sql.elements import TextClause
 from sharewell.search import rules
 from sharewell.search.models import SearchDocument, SearchTerm, SearchTermGram
 
-FTS = table("search_fts", column("rowid"))
 BM25_WEIGHTS = "4.0, 2.0, 1.0, 0.0"  # name, title, body, facets
+FTS_COLUMNS = "name, title, body, facets"
+
+
+# --- partitions of the full-text index ----------------------------------------------------------
+#
+# The index is split by what a search may ask of it, so a query reads the posting lists of its
+# own partition only: one per document kind for profiles, insights and comments (100k, 200k
+# and 325k documents at 100,000 members), and shared contacts by visibility: ``open``,
+# ``blind`` and ``counted`` (about 1.2M each). Private and opted-out entries are in no
+# partition at all. Without the split, a two-word search read the posting lists of all 6.7M
+# documents for every kind (bm25's document frequencies alone walk each word's whole list,
+# kind and filter tokens included). SQLite: one FTS5 table per partition
+# (``search_fts_member``, ``search_fts_open``, …), fed by triggers on ``search_documents``;
+# PostgreSQL: one partial GIN index per partition on ``tsv``, whose predicate every statement
+# repeats word for word so the planner can use it (migration ``0023_searchparts``). The
+# conditions read ``kind`` and the visibility token a contact's document already carries
+# (``zvopen`` …, ``rules.visibility_facet``), so the partition follows every write that
+# rewrites the document.
+
+PARTS = ("member", "insight", "comment", "open", "blind", "counted")
+CONTACT_PARTS = ("open", "blind", "counted")
+
+
+def part_condition(part: str, row: str = "") -> str:
+    """SQL text of the partition's condition on a ``search_documents`` row (``row`` prefixes
+    the columns: ``"new."`` in a trigger, ``"search_documents."`` in a query)."""
+    if part not in CONTACT_PARTS:
+        return f"{row}kind = '{part}'"
+    token = rules.visibility_facet(part)
+    return f"{row}kind = 'contact' AND (' ' || {row}facets || ' ') LIKE '% {token} %'"
+
+
+def fts_table_name(part: str) -> str:
+    return f"search_fts_{part}"
+
+
+def gin_index_name(part: str) -> str:
+    return f"ix_search_documents_tsv_{part}"
+
+
+def part_of(kind: str, visibility: str | None = None) -> str:
+    """The partition a search of ``kind`` (contacts: with this visibility) reads."""
+    if kind != "contact":
+        return kind
+    if visibility not in CONTACT_PARTS:
+        raise ValueError(f"no full-text partition holds {visibility!r} contacts")
+    return visibility
+
+
+def fts_layout() -> dict[str, str]:
+    """SQLite's FTS5 tables, each with its condition on a ``search_documents`` row (``{row}``
+    stands for the column prefix)."""
+    return {fts_table_name(p): part_condition(p, "{row}") for p in PARTS}
+
+
+def sqlite_fts_ddl(layout: Mapping[str, str] | None = None) -> list[str]:
+    """The FTS5 tables of ``layout`` (external content over ``search_documents``) and the
+    three triggers that keep them current: each statement of a trigger writes only to the
+    tables whose condition the old or new row meets, deletes first (an FTS5 'delete' after the
+    insert of the same rowid would remove the new tokens too)."""
+    tables = fts_layout() if layout is None else layout
+    ddl = [
+        f"CREATE VIRTUAL TABLE {t} USING fts5({FTS_COLUMNS}, "
+        "content='search_documents', content_rowid='id', "
+        "tokenize='porter unicode61 remove_diacritics 2')"
+        for t in tables
+    ]
+    new = "new.id, new.name, new.title, new.body, new.facets"
+    old = "old.id, old.name, old.title, old.body, old.facets"
+    adds = "".join(
+        f"INSERT INTO {t}(rowid, {FTS_COLUMNS}) SELECT {new} WHERE {c.format(row='new.')}; "
+        for t, c in tables.items()
+    )
+    removes = "".join(
+        f"INSERT INTO {t}({t}, rowid, {FTS_COLUMNS}) SELECT 'delete', {old} "
+        f"WHERE {c.format(row='old.')}; "
+        for t, c in tables.items()
+    )
+    on = "AFTER {} ON search_documents BEGIN "
+    ddl.append(f"CREATE TRIGGER search_documents_ai {on.format('INSERT')}{adds}END")
+    ddl.append(f"CREATE TRIGGER search_documents_ad {on.format('DELETE')}{removes}END")
+    ddl.append(f"CREATE TRIGGER search_documents_au {on.format('UPDATE')}{removes}{adds}END")
+    return ddl
+
+
+def fill_sqlite_fts(conn: Connection, layout: Mapping[str, str] | None = None) -> None:
+    """Build every FTS5 table of ``layout`` from ``search_documents`` in one pass each (after
+    a bulk load with the triggers paused, and in the migration that made the partitions)."""
+    tables = fts_layout() if layout is None else layout
+    for t, c in tables.items():
+        # statements over our own table names and conditions, no input in them
+        conn.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('delete-all')")  # noqa: S608
+        conn.exec_driver_sql(
+            f"INSERT INTO {t}(rowid, {FTS_COLUMNS}) "  # noqa: S608
+            f"SELECT id, name, title, body, facets FROM search_documents "
+            f"WHERE {c.format(row='')}"
+        )
+
+
+def postgresql_gin_ddl() -> list[str]:
+    return [
+        f"CREATE INDEX {gin_index_name(p)} ON search_documents USING gin (tsv) "
+        f"WHERE {part_condition(p)}"
+        for p in PARTS
+    ]
+
+
+def fts_table(part: str) -> Any:
+    return table(fts_table_name(part), column("rowid"))
+
+
+def part_where(part: str) -> TextClause:
+    # Literal SQL, never a bind parameter: a partial index is only used when the query states
+    # its predicate itself (a prepared statement's generic plan cannot see bound values).
+    return text(part_condition(part, "search_documents."))
 
 
 @dataclass(frozen=True)
@@ -35,31 +152,41 @@ class Match:
     score: ColumnElement[Any]
 
 
-def match(dialect: str, q: rules.Query, *, with_name: bool) -> Match:
-    """Documents matching ``q``; ``with_name`` lets the name column match (members and open
-    cards only). One match per statement: the bind name is fixed, so the statement's SQL is
-    the same on every search and SQLAlchemy's compiled cache is used (two matches in one
-    statement would fail loudly on the shared name)."""
-    name = "fts_q"
+def _tsquery(q: rules.Query, *, with_name: bool) -> ColumnElement[Any]:
+    return func.to_tsquery(
+        literal_column("'english'::regconfig"),
+        # The name is fixed, so the statement's SQL is the same on every search and
+        # SQLAlchemy's compiled cache is used (two matches in one statement would fail loudly).
+        bindparam("fts_q", rules.tsquery_expression(q, with_name=with_name)),
+    )
+
+
+def fts_match(part: str, expression: str, name: str = "fts_q") -> TextClause:
+    """``<partition's FTS5 table> MATCH :name`` with the expression bound."""
+    sql = f"{fts_table_name(part)} MATCH :{name}"  # our table and parameter names only
+    return text(sql).bindparams(bindparam(name, expression))  # nosemgrep: sql-built-from-strings
+
+
+def _fts_match(part: str, q: rules.Query, *, with_name: bool) -> TextClause:
+    return fts_match(part, rules.fts5_expression(q, with_name=with_name))
+
+
+def match(dialect: str, q: rules.Query, *, with_name: bool, part: str) -> Match:
+    """Documents of partition ``part`` matching ``q``; ``with_name`` lets the name column match
+    (members and open cards only)."""
     if dialect == "postgresql":
-        tsq = func.to_tsquery(
-            literal_column("'english'::regconfig"),
-            bindparam(name, rules.tsquery_expression(q, with_name=with_name)),
-        )
+        tsq = _tsquery(q, with_name=with_name)
         tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
         return Match(
             source=SearchDocument.__table__,
-            where=tsv.op("@@")(tsq),
+            where=and_(tsv.op("@@")(tsq), part_where(part)),
             score=func.ts_rank(tsv, tsq),
         )
-    source = FTS.join(SearchDocument, SearchDocument.id == FTS.c.rowid)
+    fts = fts_table(part)
     return Match(
-        source=source,
-        # The f-string names the bind parameter; the searched text is bound, never inlined.
-        where=text(f"search_fts MATCH :{name}").bindparams(  # nosemgrep: sql-built-from-strings
-            bindparam(name, rules.fts5_expression(q, with_name=with_name))
-        ),
-        score=literal_column(f"-bm25(search_fts, {BM25_WEIGHTS})"),
+        source=fts.join(SearchDocument, SearchDocument.id == fts.c.rowid),
+        where=_fts_match(part, q, with_name=with_name),
+        score=literal_column(f"-bm25({fts_table_name(part)}, {BM25_WEIGHTS})"),
     )
 
 
@@ -68,43 +195,40 @@ def candidates(
     q: rules.Query,
     *,
     with_name: bool,
+    part: str,
     limit: int,
     since_doc_id: int = 0,
     ranked: bool = True,
 ) -> Any:
-    """The ``limit`` best-scoring document ids for ``q`` from the full-text index alone, as a
-    subquery ``(id, score)``: the caller joins visibility onto this bounded set only, so a
-    query that matches a hundred thousand entries never joins a hundred thousand rows.
+    """The ``limit`` best-scoring document ids of partition ``part`` for ``q`` from the
+    full-text index alone, as a subquery ``(id, score)``: the caller joins visibility onto
+    this bounded set only, so a query that matches a hundred thousand entries never joins a
+    hundred thousand rows.
 
     ``ranked=False`` (cards, whose full-text score is never used) takes the first ``limit``
     matches in index order with score 0: no bm25 / ``ts_rank`` for every match and no sort,
     so the index can stop reading once it has them."""
-    name = "fts_q"  # fixed, as in ``match``: the compiled statement is cached
     score: ColumnElement[Any]
     if dialect == "postgresql":
-        tsq = func.to_tsquery(
-            literal_column("'english'::regconfig"),
-            bindparam(name, rules.tsquery_expression(q, with_name=with_name)),
-        )
+        tsq = _tsquery(q, with_name=with_name)
         tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
         score = func.ts_rank(tsv, tsq) if ranked else literal_column("0.0")
-        stmt = select(SearchDocument.id.label("id"), score.label("score")).where(tsv.op("@@")(tsq))
+        stmt = select(SearchDocument.id.label("id"), score.label("score")).where(
+            tsv.op("@@")(tsq), part_where(part)
+        )
         if since_doc_id:
             stmt = stmt.where(SearchDocument.id > since_doc_id)
     else:
-        score = literal_column(f"-bm25(search_fts, {BM25_WEIGHTS})" if ranked else "0.0")
+        fts = fts_table(part)
+        name = fts_table_name(part)
+        score = literal_column(f"-bm25({name}, {BM25_WEIGHTS})" if ranked else "0.0")
         stmt = (
-            select(FTS.c.rowid.label("id"), score.label("score"))
-            .select_from(FTS)
-            .where(
-                # the f-string names the bind parameter, the value is bound
-                text(f"search_fts MATCH :{name}").bindparams(  # nosemgrep: sql-built-from-strings
-                    bindparam(name, rules.fts5_expression(q, with_name=with_name))
-                )
-            )
+            select(fts.c.rowid.label("id"), score.label("score"))
+            .select_from(fts)
+            .where(_fts_match(part, q, with_name=with_name))
         )
         if since_doc_id:
-            stmt = stmt.where(FTS.c.rowid > since_doc_id)
+            stmt = stmt.where(fts.c.rowid > since_doc_id)
     if ranked:
         stmt = stmt.order_by(score.desc())
     return stmt.limit(limit).subquery()

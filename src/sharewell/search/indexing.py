@@ -6,7 +6,8 @@ member, contact, insight and comment that changed in the flush, exactly like
 ``network.terms``. Writers that use bulk statements (the contact importer) call
 :func:`refresh_documents`; bulk loaders (the demo) and ``sharewell search reindex`` call
 :func:`reindex_all`. The backend's full-text index follows the table by itself: triggers
-feed the FTS5 table on SQLite, and ``tsv`` is a generated column on PostgreSQL.
+feed the FTS5 partitions on SQLite, and ``tsv`` is a generated column on PostgreSQL with a
+partial GIN index per partition (``search.backends``).
 
 A contact's document holds only fields that may be shared at all (name, title, company,
 industry, city, region, skills, "how I know them") — never email, phone, notes or dates.

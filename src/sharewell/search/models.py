@@ -2,9 +2,11 @@
 
 ``search_documents`` holds one row per searchable thing (a member's profile, a contact entry,
 an insight, a comment) with the text fields and the columns visibility is decided by; the
-full-text index over it is backend-specific and kept out of the ORM: an FTS5 external-content
-table ``search_fts`` (kept current by triggers) on SQLite, a generated ``tsv`` column with a
-GIN index on PostgreSQL (migration ``0010_search``). A contact's row carries only fields that
+full-text index over it is backend-specific and kept out of the ORM, split into partitions
+(one per kind, shared contacts by visibility; ``search.backends``): FTS5 external-content
+tables ``search_fts_<partition>`` (kept current by triggers) on SQLite, a generated ``tsv``
+column with a partial GIN index per partition on PostgreSQL (migrations ``0010_search``,
+``0023_searchparts``). A contact's row carries only fields that
 are shareable at all (never email, phone or notes); whether it may be shown is read from
 ``contacts`` at query time.
 """

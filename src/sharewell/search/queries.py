@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import String, and_, bindparam, func, literal, literal_column, select, text
+from sqlalchemy import String, and_, bindparam, func, literal, literal_column, select
 from sqlalchemy.orm import Session
 
 from sharewell.config import Settings
@@ -155,21 +155,6 @@ def parse(
 # --- matching, one kind at a time -------------------------------------------------------------
 
 
-def _with_kind(q: rules.Query, kind: str) -> rules.Query:
-    """The kind's facet token, unless a visibility facet (contacts only) already implies it:
-    ``zkcontact`` is on every contact, and intersecting its posting list is the costliest
-    part of a card search (the statements still filter on ``kind``)."""
-    if kind == "contact" and any(f.startswith(rules.VISIBILITY_PREFIX) for f in q.facets):
-        return q
-    return replace(q, facets=(rules.kind_facet(kind), *q.facets))
-
-
-def _with_visibility(q: rules.Query, visibility: str) -> rules.Query:
-    """Only contacts indexed with this visibility are candidates (``contacts`` is still
-    re-checked for the ones kept, so a stale document can only miss, never show)."""
-    return replace(q, facets=(rules.visibility_facet(visibility), *q.facets))
-
-
 def _scope(ctx: _Ctx, stmt: Any) -> Any:
     if ctx.blocked:
         stmt = stmt.where(SearchDocument.owner_id.not_in(ctx.blocked))
@@ -180,19 +165,31 @@ def _scope(ctx: _Ctx, stmt: Any) -> Any:
     return stmt
 
 
-def _ranked(ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Any) -> Any:
+def _ranked(
+    ctx: _Ctx,
+    kind: str,
+    q: rules.Query,
+    *,
+    with_name: bool,
+    extra: Any,
+    visibility: str | None = None,
+) -> Any:
     """The kind's best ``ctx.candidates`` visible documents for ``q``. Without a degree
     filter the full-text index first picks a bounded set of best-scoring ids (``OVERFETCH``
     times the candidates, so what visibility drops still leaves enough) and only those are
     joined to the visibility rules; the ones kept are exactly the best visible ones among
     them. With a degree filter the allowed owners are part of the join instead, unbounded,
     since a far-away majority could otherwise crowd out every allowed one."""
-    kq = _with_kind(q, kind)
+    # The partition holds this kind only (contacts: of this visibility only), so the query
+    # needs no kind or visibility token; ``contacts`` is still re-checked for the contacts
+    # kept, so a stale document can only miss, never show.
+    part = backends.part_of(kind, visibility)
     if ctx.ball is None:
         best = backends.candidates(
             ctx.dialect,
-            kq,
+            q,
             with_name=with_name,
+            part=part,
             limit=ctx.candidates * OVERFETCH,
             since_doc_id=ctx.params.since_doc_id,
             # A card's full-text score is never used, but in an any-word search it is what
@@ -211,7 +208,7 @@ def _ranked(ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Any
         )
         stmt = extra(_scope(ctx, stmt))
         return stmt.order_by(best.c.score.desc(), SearchDocument.id).limit(ctx.candidates)
-    m = backends.match(ctx.dialect, kq, with_name=with_name)
+    m = backends.match(ctx.dialect, q, with_name=with_name, part=part)
     stmt = (
         select(
             SearchDocument.id,
@@ -292,8 +289,14 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     full-text rank), so hidden fields never move a card up."""
     rows: list[Any] = []
     for visibility, with_name in (("open", True), ("blind", False)):
-        vq = _with_visibility(q, visibility)
-        stmt = _ranked(ctx, "contact", vq, with_name=with_name, extra=_shared(ctx, visibility))
+        stmt = _ranked(
+            ctx,
+            "contact",
+            q,
+            with_name=with_name,
+            extra=_shared(ctx, visibility),
+            visibility=visibility,
+        )
         rows += ctx.session.execute(stmt).all()
     if not rows:
         return []
@@ -336,8 +339,7 @@ def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     never searched): shown only as a count. Each match is joined to its contact only (the
     visibility re-check); the holder's account state is checked once per holder, after
     grouping, not once per matching entry."""
-    counted = _with_visibility(replace(q, mode="and"), "counted")
-    m = backends.match(ctx.dialect, _with_kind(counted, "contact"), with_name=False)
+    m = backends.match(ctx.dialect, replace(q, mode="and"), with_name=False, part="counted")
     n = func.count(SearchDocument.id)
     grouped = (
         select(SearchDocument.owner_id.label("holder_id"), n.label("n"))
@@ -804,7 +806,7 @@ def suggest(
 
 
 def _member_prefix(session: Session, words: Sequence[str], limit: int) -> list[Member]:
-    q = rules.Query(groups=tuple((w,) for w in words[:-1]), facets=(rules.kind_facet("member"),))
+    q = rules.Query(groups=tuple((w,) for w in words[:-1]))  # the partition: members only
     dialect = session.get_bind().dialect.name
     last = words[-1]
     if dialect == "postgresql":
@@ -821,15 +823,18 @@ def _member_prefix(session: Session, words: Sequence[str], limit: int) -> list[M
                 SearchDocument,
                 and_(SearchDocument.ref_id == Member.id, SearchDocument.kind == "member"),
             )
-            .where(literal_column("search_documents.tsv").op("@@")(tsq))
+            .where(
+                literal_column("search_documents.tsv").op("@@")(tsq), backends.part_where("member")
+            )
         )
     else:
+        fts = backends.fts_table("member")
         stmt = (
             select(Member)
-            .select_from(backends.FTS)
-            .join(SearchDocument, SearchDocument.id == backends.FTS.c.rowid)
+            .select_from(fts)
+            .join(SearchDocument, SearchDocument.id == fts.c.rowid)
             .join(Member, Member.id == SearchDocument.ref_id)
-            .where(text("search_fts MATCH :sq").bindparams(bindparam("sq", expr)))
+            .where(backends.fts_match("member", expr, "sq"))
         )
     stmt = (
         stmt.where(Member.suspended_at.is_(None))

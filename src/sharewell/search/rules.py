@@ -66,9 +66,6 @@ def kind_facet(kind: str) -> str:
     return facet("k", kind)
 
 
-VISIBILITY_PREFIX = "zv"
-
-
 def visibility_facet(visibility: str) -> str:
     """``zvopen``, ``zvblind``, ``zvcounted`` or ``zvprivate`` on a contact's document."""
     return facet("v", visibility)
@@ -188,6 +185,19 @@ def _stem_match(token: str, word: str) -> bool:
     return common >= 4 and common >= min(len(token), len(word)) - 3
 
 
+def _covered(shown: Sequence[str], groups: Sequence[Sequence[str]]) -> float:
+    """Share of ``groups`` with a word that stem-matches one of ``shown``; the exact words are
+    looked up in a set first (most matches are exact), the loose stem match only runs for a
+    group none of whose words is shown as such (a search rebuilds hundreds of cards)."""
+    exact = set(shown)
+    matched = sum(
+        1
+        for group in groups
+        if any(t in exact for t in group) or any(_stem_match(t, w) for t in group for w in exact)
+    )
+    return matched / len(groups)
+
+
 def card_coverage(card: Mapping[str, object], groups: Sequence[Sequence[str]]) -> float:
     """Share of the query's word groups that the card's *visible* text matches (a blind card
     never matches on a field it hides; only an open card shows a name)."""
@@ -202,8 +212,7 @@ def card_coverage(card: Mapping[str, object], groups: Sequence[Sequence[str]]) -
                 shown += words(str(item))
         else:
             shown += words(str(value))
-    matched = sum(1 for group in groups if any(_stem_match(t, w) for t in group for w in shown))
-    return matched / len(groups)
+    return _covered(shown, groups)
 
 
 def text_coverage(texts: Iterable[str], groups: Sequence[Sequence[str]]) -> float:
@@ -211,9 +220,7 @@ def text_coverage(texts: Iterable[str], groups: Sequence[Sequence[str]]) -> floa
     for cards): how much of the question a document answers, comparable across kinds."""
     if not groups:
         return 1.0
-    shown = [w for t in texts for w in words(t)]
-    matched = sum(1 for group in groups if any(_stem_match(t, w) for t in group for w in shown))
-    return matched / len(groups)
+    return _covered([w for t in texts for w in words(t)], groups)
 
 
 # Part of a match's text score that depends only on how many of the query's words it has; the

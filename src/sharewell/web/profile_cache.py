@@ -37,8 +37,9 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, bindparam, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -49,6 +50,7 @@ from sharewell.standing.models import StandingRun
 
 log = logging.getLogger("sharewell.web")
 
+T = TypeVar("T")
 PROFILE_PATH = re.compile(r"/members/([^/]+)")
 PUBLIC_PAGE = "public_page"  # request.state flag read by templating.render
 _BYPASS_COOKIES = (b"sw_session=", b"sw_flash=")
@@ -71,6 +73,7 @@ class ProfilePageCache:
         self.engine = engine
         self.entries = entries
         self._pages: OrderedDict[str, CachedPage] = OrderedDict()
+        self._parts: OrderedDict[int, tuple[tuple[Any, ...], Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._conn: Any = None
         # Compiled once for this database; each request runs the text on a DBAPI cursor.
@@ -137,6 +140,25 @@ class ProfilePageCache:
             except Exception:  # already broken: nothing more to release
                 log.debug("profile cache: invalidating the connection failed", exc_info=True)
 
+    def parts(self, handle: str, load: Callable[[], T], member_id: Callable[[T], int]) -> T:
+        """The shared public parts of a profile page (what ``load`` returns) for every view,
+        signed in or not, kept under the same fingerprint as the pages: only the personal
+        parts (degree, relation, buttons, aggregates) are then read per request."""
+        fingerprint = self.fingerprint(handle) if self.enabled else None
+        if fingerprint is None:  # not cacheable: ``load`` answers, or says it is not found
+            return load()
+        with self._lock:
+            hit = self._parts.get(fingerprint[0])
+            if hit is not None and hit[0] == fingerprint:
+                self._parts.move_to_end(fingerprint[0])
+                return cast(T, hit[1])
+        value = load()  # read after the fingerprint: never older than it
+        with self._lock:
+            self._parts[member_id(value)] = (fingerprint, value)
+            while len(self._parts) > self.entries:
+                self._parts.popitem(last=False)
+        return value
+
     def get(self, path: str, fingerprint: tuple[Any, ...]) -> CachedPage | None:
         with self._lock:
             page = self._pages.get(path)
@@ -161,6 +183,7 @@ class ProfilePageCache:
     def close(self) -> None:
         with self._lock:
             self._pages.clear()
+            self._parts.clear()
             conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()

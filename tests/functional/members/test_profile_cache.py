@@ -161,3 +161,36 @@ def test_the_cache_can_be_switched_off(shared_url: str, settings: Settings) -> N
         page = client.get("/members/gita")
         assert page.status_code == 200 and "etag" not in page.headers
     engine.dispose()
+
+
+def _edit_headline(client: TestClient, handle: str, headline: str) -> None:
+    form = client.get("/settings/profile")
+    r = client.post(
+        "/settings/profile",
+        data={
+            "csrf_token": csrf_from(form.text),
+            "display_name": handle.title(),
+            "handle": handle,
+            "headline": headline,
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+
+
+def test_signed_in_views_share_the_public_parts_and_keep_the_personal_ones(
+    two: tuple[TestClient, TestClient, Engine],
+) -> None:
+    a, b, engine = two
+    _member(engine, "hana", headline="Nurse")
+    _member(engine, "ivo")
+    web_sign_in(b, "ivo@example.org")
+    web_sign_in(a, "hana@example.org")
+    seen = b.get("/members/hana").text
+    assert "Nurse" in seen and ">Connect<" in seen and "Edit profile" not in seen
+    own = a.get("/members/hana").text  # the same public parts, the owner's own buttons
+    assert "Nurse" in own and "Edit profile" in own and ">Connect<" not in own
+    _edit_headline(a, "hana", "Midwife")
+    again = b.get("/members/hana").text
+    assert "Midwife" in again and "Nurse" not in again and ">Connect<" in again
+    assert "Sign out" in again and "Ivo" in again  # the viewer's own navigation

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from sharewell.config import Settings
 from sharewell.contacts import sharing
@@ -123,7 +123,10 @@ def profile(
         # The member's id is known: no lookup by handle (see _degrees).
         graph = request.app.state.graph.current(session)
         profile_out.degree = network_queries.degree_labels(graph, me.id, [member_id])[0]
-        member = me if me.id == member_id else session.get(Member, member_id)
+        # Only the row: its topics, offers and links would load with it (``selectin``).
+        member = (
+            me if me.id == member_id else session.get(Member, member_id, options=[lazyload("*")])
+        )
         if member is not None:
             relation = network_queries.relation(session, me, member)
         if me.id == member_id:  # the explanation is for the member themself only

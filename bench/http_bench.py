@@ -328,7 +328,11 @@ def write_results(key: str, run: dict[str, Any]) -> None:
         "p99 < 50 ms. The bare endpoint is measured right before each Sharewell endpoint "
         "(interleaved) and the ratio is to that run; `load` is the 1-minute load average "
         "during the run (2 cores: anything above 2 means other work was competing, so "
-        "absolute req/s and latencies are inflated, the ratios much less).",
+        "absolute req/s and latencies are inflated, the ratios much less). `profile_page` "
+        "is the anonymous page (from the profile page cache since runs labelled `*-cache`), "
+        "`profile_page_uncached` the same page with a query string, which the cache never "
+        "serves (the route renders it, from the cached public parts), "
+        "`profile_page_signed_in` the page seen by a signed-in member (always rendered).",
     ]
     for name, r in runs.items():
         lines += [

@@ -59,6 +59,14 @@ def _member(engine: Engine, handle: str, **profile: object) -> None:
         service.update_profile(session, member, ProfileUpdate(handle=handle, **profile))  # type: ignore[arg-type]
 
 
+def _edit_profile(client: TestClient, handle: str, **fields: str) -> None:
+    """Edit the signed-in member's profile through the settings form of ``client``'s app."""
+    form = client.get("/settings/profile")
+    data = {"csrf_token": csrf_from(form.text), "display_name": handle.title(), "handle": handle}
+    r = client.post("/settings/profile", data={**data, **fields}, follow_redirects=False)
+    assert r.status_code == 303
+
+
 def test_a_profile_edit_through_one_instance_is_seen_at_once_by_the_other(
     two: tuple[TestClient, TestClient, Engine],
 ) -> None:
@@ -70,21 +78,9 @@ def test_a_profile_edit_through_one_instance_is_seen_at_once_by_the_other(
     assert b.get("/members/amara").text == first.text  # now from b's cache
 
     web_sign_in(a, "amara@example.org")
-    form = a.get("/settings/profile")
-    r = a.post(
-        "/settings/profile",
-        data={
-            "csrf_token": csrf_from(form.text),
-            "display_name": "Amara",
-            "handle": "amara",
-            "headline": "Cold-chain lead",
-            "topics": "",
-            "offers": "",
-            "asks": "shipping in Lagos",
-        },
-        follow_redirects=False,
+    _edit_profile(
+        a, "amara", headline="Cold-chain lead", topics="", offers="", asks="shipping in Lagos"
     )
-    assert r.status_code == 303
     page = b.get("/members/amara").text
     assert "Cold-chain lead" in page and "Grain trader" not in page
     assert "shipping in Lagos" in page
@@ -163,21 +159,6 @@ def test_the_cache_can_be_switched_off(shared_url: str, settings: Settings) -> N
     engine.dispose()
 
 
-def _edit_headline(client: TestClient, handle: str, headline: str) -> None:
-    form = client.get("/settings/profile")
-    r = client.post(
-        "/settings/profile",
-        data={
-            "csrf_token": csrf_from(form.text),
-            "display_name": handle.title(),
-            "handle": handle,
-            "headline": headline,
-        },
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
-
-
 def test_signed_in_views_share_the_public_parts_and_keep_the_personal_ones(
     two: tuple[TestClient, TestClient, Engine],
 ) -> None:
@@ -190,7 +171,7 @@ def test_signed_in_views_share_the_public_parts_and_keep_the_personal_ones(
     assert "Nurse" in seen and ">Connect<" in seen and "Edit profile" not in seen
     own = a.get("/members/hana").text  # the same public parts, the owner's own buttons
     assert "Nurse" in own and "Edit profile" in own and ">Connect<" not in own
-    _edit_headline(a, "hana", "Midwife")
+    _edit_profile(a, "hana", headline="Midwife")
     again = b.get("/members/hana").text
     assert "Midwife" in again and "Nurse" not in again and ">Connect<" in again
     assert "Sign out" in again and "Ivo" in again  # the viewer's own navigation

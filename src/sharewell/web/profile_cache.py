@@ -127,6 +127,9 @@ class ProfilePageCache:
         pool checkout, pre-ping and reset would cost more than the read."""
         if self._conn is None:
             conn = self.engine.raw_connection()
+            # Out of the pool for good: switched to autocommit, it must never be handed to a
+            # caller that expects a transaction; closing it then really closes it.
+            conn.detach()
             if self.engine.dialect.name == "postgresql":
                 conn.dbapi_connection.autocommit = True  # type: ignore[union-attr]
             self._conn = conn

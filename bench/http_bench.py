@@ -163,6 +163,7 @@ def main() -> None:
     ap.add_argument("--label", default="latest", help="e.g. before / after a change")
     ap.add_argument("--backend", default=None, help="Name for the results (default: from URL).")
     ap.add_argument("--workers", type=int, nargs="*", default=[1, 2])
+    ap.add_argument("--only", nargs="*", default=None, help="Measure only these endpoints.")
     args = ap.parse_args()
     backend = args.backend or (
         "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
@@ -235,7 +236,12 @@ def main() -> None:
             ]
             bare_url = f"http://127.0.0.1:{bare_port}/"
             targets = {
+                # Anonymous: served by the profile page cache after one indexed read
+                # (web/profile_cache.py) ...
                 "profile_page": (f"{base}/members/{handle}", {}),
+                # ... and rendered anew: a query string is never cached, so this is the
+                # route's own cost (what every anonymous view cost before the cache).
+                "profile_page_uncached": (f"{base}/members/{handle}?uncached=1", {}),
                 "path_query_api": (
                     f"{base}/api/v1/paths?company=Acme+Analytics&title=engineer",
                     auth,
@@ -246,6 +252,8 @@ def main() -> None:
                 raise RuntimeError("could not sign in through /signin")
             targets["profile_page_signed_in"] = (f"{base}/members/{handle}", {"Cookie": cookie})
             targets["search_api"] = (f"{base}/api/v1/search?q=data+engineer", auth)
+            if args.only:
+                targets = {k: v for k, v in targets.items() if k in args.only}
             single: dict[str, float] = {}  # seconds for one request alone, after a first one
             for name, (url, headers) in targets.items():
                 for _ in range(2):
@@ -320,7 +328,11 @@ def write_results(key: str, run: dict[str, Any]) -> None:
         "p99 < 50 ms. The bare endpoint is measured right before each Sharewell endpoint "
         "(interleaved) and the ratio is to that run; `load` is the 1-minute load average "
         "during the run (2 cores: anything above 2 means other work was competing, so "
-        "absolute req/s and latencies are inflated, the ratios much less).",
+        "absolute req/s and latencies are inflated, the ratios much less). `profile_page` "
+        "is the anonymous page (from the profile page cache since runs labelled `*-cache`), "
+        "`profile_page_uncached` the same page with a query string, which the cache never "
+        "serves (the route renders it, from the cached public parts), "
+        "`profile_page_signed_in` the page seen by a signed-in member (always rendered).",
     ]
     for name, r in runs.items():
         lines += [

@@ -1,5 +1,6 @@
 """Imports every area's models so ``Base.metadata`` is complete (Alembic, tests, rebuilds),
-and the hooks that keep derived tables current (``network.terms``, ``privacy.notices``).
+and the hooks that keep derived tables current (``network.terms``, ``privacy.notices``) and
+versions true (``members.hooks``).
 Each new area adds its ``models`` module here; every session factory imports this module."""
 
 from sharewell import ratelimit as ratelimit_models
@@ -10,6 +11,7 @@ from sharewell.intros import models as intros_models
 from sharewell.jobs import models as jobs_models
 from sharewell.ledger import models as ledger_models
 from sharewell.mail import models as mail_models
+from sharewell.members import hooks as members_hooks
 from sharewell.members import models as members_models
 from sharewell.network import hooks as network_hooks
 from sharewell.network import models as network_models
@@ -28,6 +30,7 @@ __all__ = [
     "jobs_models",
     "ledger_models",
     "mail_models",
+    "members_hooks",
     "members_models",
     "network_hooks",
     "network_models",

@@ -53,6 +53,7 @@ from sharewell.web import routes as web_routes
 from sharewell.web import search as web_search
 from sharewell.web import sharing as web_sharing
 from sharewell.web import standing as web_standing
+from sharewell.web.profile_cache import ProfilePageCache, ProfilePageMiddleware
 from sharewell.web.session import SignInRequired
 
 log = logging.getLogger("sharewell")
@@ -183,6 +184,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            app.state.profile_cache.close()
 
     app = FastAPI(
         title="Sharewell",
@@ -208,6 +210,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     def body_limit(path: str) -> int:
         return settings.max_upload_bytes if "/import" in path else settings.max_body_bytes
 
+    # Inside the request middleware, so cached pages get the same headers, log line and metrics.
+    app.state.profile_cache = ProfilePageCache(engine, settings.profile_cache_entries)
+    app.add_middleware(
+        ProfilePageMiddleware, cache=app.state.profile_cache, endpoint=web_routes.profile
+    )
     app.add_middleware(RequestMiddleware, body_limit=body_limit, hsts=settings.secure_cookies)
     index_included_routers()  # route lookup without scanning every router (see http.py)
     install_error_handlers(app)

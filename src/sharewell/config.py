@@ -96,6 +96,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Read the graph change log at most this often (0: before every path query).",
     )
+    profile_cache_entries: int = Field(
+        2000,
+        ge=0,
+        description="Anonymous profile pages kept rendered per process, checked against the "
+        "database on every request (0: off; see docs/architecture.md).",
+    )
     graph_compact_threshold: int = Field(
         5000, ge=1, description="Fold the index overlay into a fresh CSR past this many changes."
     )

@@ -261,6 +261,9 @@ def update_profile(session: Session, member: Member, data: ProfileUpdate) -> Mem
         session.add_all(MemberTopic(member_id=member.id, topic_id=t.id) for t in topics)
         session.flush()
         session.expire(member, ["topics"])
+        # The bulk DELETE is invisible to the ORM hooks: the profile page's version moves here
+        # (members/hooks.py, web/profile_cache.py).
+        member.updated_at = utcnow()
     if "offers" in fields or "asks" in fields:
         offers = (
             rules.clean_items(data.offers or [], "offers")

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session, lazyload
 
+from sharewell.config import Settings
 from sharewell.contacts import sharing
 from sharewell.deps import RowId, SessionDep, SettingsDep
 from sharewell.errors import SharewellError
 from sharewell.members import queries, service
+from sharewell.members.models import Member
+from sharewell.members.schemas import ProfileOut
 from sharewell.network import queries as network_queries
 from sharewell.standing import queries as standing_queries
 from sharewell.web import forms
@@ -84,22 +89,48 @@ def members(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PublicProfile:
+    """What a profile page shows every visitor: shared by all views of the member while the
+    page cache's fingerprint holds (web/profile_cache.py); never changed after loading."""
+
+    member_id: int
+    profile: ProfileOut
+    standing: dict[str, Any]
+
+
+def _public_profile(session: Session, settings: Settings, handle: str) -> PublicProfile:
+    member, profile_out = queries.profile_page_of(session, handle)
+    return PublicProfile(member.id, profile_out, profile_context(session, settings, member))
+
+
 @router.get("/members/{handle}")
 def profile(
     request: Request, handle: str, me: WebMember, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    member, profile_out = queries.profile_page_of(session, handle)
+    public = request.app.state.profile_cache.parts(
+        handle, lambda: _public_profile(session, settings, handle), lambda p: p.member_id
+    )
+    profile_out = public.profile.model_copy()  # the cached one is shared: degree is personal
     knows: list[sharing.Aggregate] = []
+    relation = explanation = None
     if me is not None:  # aggregates are for members, and count against the viewer's quota
-        knows = sharing.aggregates_for(session, member.id, settings)
+        member_id = public.member_id
+        knows = sharing.aggregates_for(session, member_id, settings)
         sharing.record_displays(
-            session, me, [(member.id, None)] * min(len(knows), 1), "aggregate", settings
+            session, me, [(member_id, None)] * min(len(knows), 1), "aggregate", settings
         )
-    relation = None
-    if me is not None:  # the member's id is known: no lookup by handle (see _degrees)
+        # The member's id is known: no lookup by handle (see _degrees).
         graph = request.app.state.graph.current(session)
-        profile_out.degree = network_queries.degree_labels(graph, me.id, [member.id])[0]
-        relation = network_queries.relation(session, me, member)
+        profile_out.degree = network_queries.degree_labels(graph, me.id, [member_id])[0]
+        # Only the row: its topics, offers and links would load with it (``selectin``).
+        member = (
+            me if me.id == member_id else session.get(Member, member_id, options=[lazyload("*")])
+        )
+        if member is not None:
+            relation = network_queries.relation(session, me, member)
+        if me.id == member_id:  # the explanation is for the member themself only
+            explanation = standing_queries.explanation(session, me)
     return render(
         request,
         "profile.html",
@@ -107,7 +138,8 @@ def profile(
             "profile": profile_out,
             "knows": knows,
             "relation": relation,
-            **profile_context(session, settings, member, me),
+            **public.standing,
+            "standing_explanation": explanation,
         },
     )
 

@@ -27,18 +27,12 @@ if ("Go-to people", "/standing", False) not in NAVIGATION:
     NAVIGATION.append(("Go-to people", "/standing", False))
 
 
-def profile_context(
-    session: Session, settings: Settings, member: Member, me: Member | None
-) -> dict[str, Any]:
-    """The standing part of a profile page; the explanation only for the member themself."""
-    own = me is not None and me.id == member.id
+def profile_context(session: Session, settings: Settings, member: Member) -> dict[str, Any]:
+    """The standing part of a profile page every visitor sees (the explanation, for the member
+    themself only, is :func:`standing.queries.explanation`)."""
     info = queries.member_standing(session, member)
     points = queries.history(session, member.id, days=settings.standing_history_days, now=utcnow())
-    return {
-        "standing": info,
-        "standing_history": points,
-        "standing_explanation": queries.explanation(session, member) if own else None,
-    }
+    return {"standing": info, "standing_history": points}
 
 
 @router.get("/standing")

@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from sharewell import __version__
 from sharewell.config import Settings
 from sharewell.web import session as web_session
+from sharewell.web.profile_cache import PUBLIC_PAGE
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["version"] = __version__
@@ -61,11 +62,14 @@ def render(
 ) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     member = getattr(request.state, "member", None)
+    # A page the anonymous profile cache may store (web/profile_cache.py) is the same for every
+    # visitor: no CSRF token (it has no form) and so no cookie, no flash message.
+    public = member is None and getattr(request.state, PUBLIC_PAGE, False)
     ctx: dict[str, Any] = {
         "request": request,
         "me": member,
-        "csrf_token": web_session.csrf_token(request, settings),
-        "flash": web_session.pop_flash(request, settings),
+        "csrf_token": "" if public else web_session.csrf_token(request, settings),
+        "flash": None if public else web_session.pop_flash(request, settings),
         "navigation": [
             (label, path) for label, path, private in NAVIGATION if member or not private
         ],

@@ -401,7 +401,14 @@ def markdown(runs: list[dict[str, Any]]) -> str:
             f"{r['members']:,} members, {r['connections']:,} connections; load average "
             f"{r['load_avg_start']} at start, {r['load_avg_end']} at end; {r['machine']}.",
             f"Command: `python bench/paths_db_bench.py --database-url <{r['backend']} url> "
-            f"--label '{r['label']}'" + (f" --match {r['match']}`" if "match" in r else "`"),
+            f"--label '{r['label']}'"
+            + (
+                f" --match {r['match'].split()[0]}"
+                + (" --no-term-log" if "no term log" in r["match"] else "")
+                if "match" in r
+                else ""
+            )
+            + "`",
             "",
             f"### 2–3 attribute filters from the demo's distribution "
             f"({r['combined']['wall']['total']['n']} random sources; "

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import resource
@@ -45,6 +46,8 @@ from sharewell.db import make_engine, make_session_factory
 from sharewell.members.models import Member
 from sharewell.network import queries, rules, service
 from sharewell.network.index import GraphHolder, build_index
+from sharewell.network.poll import PollGate
+from sharewell.network.termindex import TermIndex
 
 RESULTS = Path(__file__).parent / "results"
 STEPS = ("match", "search", "present", "audit", "total")
@@ -230,7 +233,14 @@ def main() -> None:
         "--match",
         choices=("index", "database"),
         default="index",
-        help="match filters in the in-memory term index (needs migration 0023) or in the DB",
+        help="match filters in the in-memory term index or in the DB",
+    )
+    ap.add_argument(
+        "--no-term-log",
+        action="store_true",
+        help="the database lacks migration 0023_termlog (a shared benchmark database that must "
+        "not be migrated): build the term index but never poll its change log (propagation "
+        "is then not measured)",
     )
     args = ap.parse_args()
     engine = make_engine(args.database_url)
@@ -242,7 +252,7 @@ def main() -> None:
         "run": datetime.now(UTC).isoformat(timespec="seconds"),
         "backend": backend,
         "label": args.label,
-        "match": args.match,
+        "match": args.match + (" (no term log)" if args.no_term_log else ""),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, python "
         f"{platform.python_version()}",
         "load_avg_start": [round(x, 1) for x in os.getloadavg()],
@@ -276,6 +286,9 @@ def main() -> None:
     if args.match == "index":
         with factory() as session:
             w, c = time.perf_counter(), time.process_time()
+            if args.no_term_log:
+                holder.terms.reset(TermIndex.build(session))
+                holder.terms._poll = PollGate(math.inf)  # never due: there is no log to read
             terms = holder.terms.current(session)
             out["term_index"] = {
                 "build_wall_s": round(time.perf_counter() - w, 2),
@@ -333,7 +346,7 @@ def main() -> None:
             service.set_paused(s1, a, False)
             s1.commit()
     out["propagation_poll"] = pct(lat)
-    if args.match == "index":
+    if args.match == "index" and not args.no_term_log:
         out["term_propagation_poll"] = term_propagation(factory, holder, rng)
     if args.compare_sources:
         out["compare"] = compare_libraries(index, cases, paused)
@@ -388,7 +401,14 @@ def markdown(runs: list[dict[str, Any]]) -> str:
             f"{r['members']:,} members, {r['connections']:,} connections; load average "
             f"{r['load_avg_start']} at start, {r['load_avg_end']} at end; {r['machine']}.",
             f"Command: `python bench/paths_db_bench.py --database-url <{r['backend']} url> "
-            f"--label '{r['label']}'" + (f" --match {r['match']}`" if "match" in r else "`"),
+            f"--label '{r['label']}'"
+            + (
+                f" --match {r['match'].split()[0]}"
+                + (" --no-term-log" if "no term log" in r["match"] else "")
+                if "match" in r
+                else ""
+            )
+            + "`",
             "",
             f"### 2–3 attribute filters from the demo's distribution "
             f"({r['combined']['wall']['total']['n']} random sources; "
@@ -415,9 +435,14 @@ def markdown(runs: list[dict[str, Any]]) -> str:
                 f"- Filters matched in the in-memory term index: built in {ti['build_wall_s']} s "
                 f"wall, {ti['build_cpu_s']} s CPU; {ti['entries']:,} shared entries, "
                 f"{ti['postings']:,} postings, {ti['bytes'] / 2**20:.1f} MiB = "
-                f"{ti['bytes_per_entry']} B per shared entry; propagation of a visibility "
-                f"change (one poll): p50 {r['term_propagation_poll']['p50_ms']} ms, p99 "
-                f"{r['term_propagation_poll']['p99_ms']} ms."
+                f"{ti['bytes_per_entry']} B per shared entry"
+                + (
+                    f"; propagation of a visibility change (one poll): p50 "
+                    f"{r['term_propagation_poll']['p50_ms']} ms, p99 "
+                    f"{r['term_propagation_poll']['p99_ms']} ms."
+                    if "term_propagation_poll" in r
+                    else " (database not migrated: the change log was not polled)."
+                )
             )
         else:
             lines.append("- Filters matched in the database (`--match database`).")

@@ -258,6 +258,10 @@ def deferred_indexes(session: Session, *tables: Any) -> Iterator[None]:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')  # nosemgrep: sql-built-from-strings
     yield
     for _, ddl in found:
+        if conn.dialect.name == "postgresql":
+            # psycopg reads "%" as a placeholder: a partial index's LIKE pattern (the search
+            # partitions, ``search.backends``) must reach the server as written
+            ddl = ddl.replace("%", "%%")
         conn.exec_driver_sql(ddl)
 
 

@@ -192,9 +192,13 @@ def _ranked(
             part=part,
             limit=ctx.candidates * OVERFETCH,
             since_doc_id=ctx.params.since_doc_id,
-            # A card's full-text score is never used, but in an any-word search it is what
-            # picks the cards with most of the words; with every word required it adds nothing.
-            ranked=kind != "contact" or q.mode == "or",
+            # A card's full-text score is never used, but in an any-word search of three or
+            # more words it is what picks the cards with most of them. With every word
+            # required it adds nothing, and neither does it for two words: the cards with
+            # both were seen by the all-words pass, and every other card has one of the two,
+            # so its text score is the same whatever bm25 says (bm25 over every card with
+            # either word was most of a slow search at 100k).
+            ranked=kind != "contact" or (q.mode == "or" and len(q.groups) > 2),
         )
         stmt = (
             select(
@@ -336,38 +340,53 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
 
 def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     """Holders with at least ``min_group_size`` counted entries matching every word (names are
-    never searched): shown only as a count. Each match is joined to its contact only (the
-    visibility re-check); the holder's account state is checked once per holder, after
-    grouping, not once per matching entry."""
+    never searched): shown only as a count, and the count is exact.
+
+    In two steps, so the visibility re-check reads ``contacts`` only where it can matter: the
+    partition's matches are grouped by holder first (a re-check can only remove entries, so a
+    holder below the minimum before it stays below after it), and only the entries of holders
+    at or above the minimum are re-checked against ``contacts`` and counted again. A common
+    two-word query matches thousands of counted entries, nearly all of them one or two per
+    holder. The holder's account state is checked once per holder."""
     m = backends.match(ctx.dialect, replace(q, mode="and"), with_name=False, part="counted")
-    n = func.count(SearchDocument.id)
-    grouped = (
-        select(SearchDocument.owner_id.label("holder_id"), n.label("n"))
+    matches = (
+        select(SearchDocument.owner_id, SearchDocument.ref_id)
         .select_from(m.source)
-        .join(Contact, Contact.id == SearchDocument.ref_id)
-        .where(
-            m.where,
-            SearchDocument.kind == "contact",
-            SearchDocument.owner_id != ctx.viewer.id,
+        # No condition on ``kind`` (the partition holds contacts only): SQLite would serve it
+        # from the (kind, ref_id) index and probe the full-text index once per contact.
+        .where(m.where, SearchDocument.owner_id != ctx.viewer.id)
+    )
+    by_holder: dict[int, list[int]] = {}
+    for holder, ref in ctx.session.execute(_scope(ctx, matches)):
+        by_holder.setdefault(int(holder), []).append(int(ref))
+    least = ctx.settings.min_group_size
+    wanted = {h: refs for h, refs in by_holder.items() if len(refs) >= least}
+    if not wanted:
+        return []
+    still = ctx.session.execute(
+        select(Contact.holder_id, Contact.id).where(
+            ids_in(ctx.session, Contact.id, sorted(r for refs in wanted.values() for r in refs)),
             Contact.visibility == "counted",
             Contact.opted_out.is_(False),
         )
     )
-    grouped = (
-        _scope(ctx, grouped)
-        .group_by(SearchDocument.owner_id)
-        .having(n >= ctx.settings.min_group_size)
-        .subquery()
+    owner_of = {r: h for h, refs in wanted.items() for r in refs}
+    counts: dict[int, int] = {}
+    for holder, contact_id in still:
+        if owner_of.get(int(contact_id)) == int(holder):  # counted for its own holder only
+            counts[int(holder)] = counts.get(int(holder), 0) + 1
+    counts = {h: n for h, n in counts.items() if n >= least}
+    if not counts:
+        return []
+    active = set(
+        ctx.session.scalars(
+            select(Member.id).where(
+                ids_in(ctx.session, Member.id, sorted(counts)), Member.suspended_at.is_(None)
+            )
+        )
     )
-    stmt = (
-        select(grouped.c.holder_id, grouped.c.n)
-        .join(Member, Member.id == grouped.c.holder_id)
-        .where(Member.suspended_at.is_(None))
-        .order_by(grouped.c.n.desc(), grouped.c.holder_id)
-        .limit(10)
-    )
-    rows = ctx.session.execute(stmt).all()
-    return [_Hit("aggregate", 0, 0, int(h), 0.7, extra={"count": int(c)}) for h, c in rows]
+    best = sorted(((n, h) for h, n in counts.items() if h in active), key=lambda t: (-t[0], t[1]))
+    return [_Hit("aggregate", 0, 0, h, 0.7, extra={"count": n}) for n, h in best[:10]]
 
 
 _MATCHERS: dict[str, Callable[[_Ctx, rules.Query], list[_Hit]]] = {

@@ -89,3 +89,34 @@ def test_a_stale_document_can_only_miss_never_show(
     out = search(db, world.searcher, SearchParams(q="Wanda Openshaw"), settings, graph)
     assert not [h for h in out.items if h.kind in ("card", "aggregate")]
     assert not any("Openshaw" in h.model_dump_json() for h in out.items)
+
+
+def test_an_aggregate_counts_only_entries_still_counted_whatever_the_index_says(
+    db: Session, world: World, settings: Settings, graph: GraphIndex
+) -> None:
+    """The count is re-checked against ``contacts``: entries made private behind the index's
+    back are not counted, and a holder who falls below the minimum is not shown at all."""
+
+    def counts() -> list[int | None]:
+        out = search(
+            db,
+            world.searcher,
+            SearchParams(q="data engineer", kinds=("aggregate",)),
+            settings,
+            graph,
+        )
+        return [h.count for h in out.items]
+
+    assert counts() == [4]
+    fillers = db.scalars(
+        select(Contact.id).where(Contact.full_name.like("Filler Person%")).order_by(Contact.id)
+    ).all()
+    for n, cid in enumerate(fillers[:2], start=1):
+        db.execute(
+            update(Contact)
+            .where(Contact.id == cid)
+            .values(visibility="private")
+            .execution_options(synchronize_session=False)
+        )
+        db.expire_all()
+        assert counts() == ([3] if n == 1 else [])  # 4 - 1 = 3 is shown; 2 is below 3

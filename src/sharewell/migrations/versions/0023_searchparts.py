@@ -2,7 +2,7 @@
 by visibility)
 
 Revision ID: 0023_searchparts
-Revises: 0022_semantic
+Revises: 0023_termlog
 
 A search reads only the partition it asks about (``search.backends``: one per kind for
 members, insights and comments; ``open``, ``blind`` and ``counted`` contacts), so a two-word
@@ -25,7 +25,7 @@ from alembic import op
 from sharewell.search import backends
 
 revision: str = "0023_searchparts"
-down_revision: str | Sequence[str] | None = "0022_semantic"
+down_revision: str | Sequence[str] | None = "0023_termlog"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

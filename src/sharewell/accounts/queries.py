@@ -132,5 +132,5 @@ def list_identities(session: Session, member: Member) -> list[IdentityOut]:
             id=i.id, provider=p.slug, provider_name=p.name, email=i.email,
             created_at=i.created_at, last_used_at=i.last_used_at,
         )
-        for i, p in (r.tuple() for r in rows)
+        for i, p in (r._tuple() for r in rows)
     ]  # fmt: skip

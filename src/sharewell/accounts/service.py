@@ -266,7 +266,7 @@ def _take_link(session: Session, secret: str, purpose: str) -> tuple[AccountToke
     ).first()
     if row is None:
         raise InvalidInput(rules.LINK_INVALID, field="token")
-    token, member = row.tuple()
+    token, member = row._tuple()
     if not rules.link_is_usable(token.expires_at, token.used_at, now) or not member.is_active:
         raise InvalidInput(rules.LINK_INVALID, field="token")
     if token.email != member.email:  # the address changed since the mail went out

@@ -119,7 +119,7 @@ def fill_sqlite_fts(conn: Connection, layout: Mapping[str, str] | None = None) -
     tables = fts_layout() if layout is None else layout
     for t, c in tables.items():
         # statements over our own table names and conditions, no input in them
-        conn.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('delete-all')")  # noqa: S608
+        conn.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('delete-all')")  # noqa: S608  # nosemgrep: sql-built-from-strings
         conn.exec_driver_sql(
             f"INSERT INTO {t}(rowid, {FTS_COLUMNS}) "  # noqa: S608
             f"SELECT id, name, title, body, facets FROM search_documents "

@@ -23,6 +23,7 @@ back on error; services never commit.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -39,6 +40,8 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    func,
+    select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
@@ -75,14 +78,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+SQLITE_LIST_MAX = 10_000  # ids sent to SQLite as placeholders; more go as one JSON array
+
+
 def ids_in(session: Session, column: Any, ids: Collection[int]) -> ColumnElement[bool]:
     """``column IN ids`` for a long, varying list of ids: on PostgreSQL one array parameter
     (``= ANY(:ids)``), so the statement's text is the same whatever the list's length and both
     SQLAlchemy and psycopg reuse their compiled and parsed forms (an expanded ``IN`` with
-    hundreds of placeholders is rendered, split and sent anew on every call); elsewhere
-    ``IN``."""
+    hundreds of placeholders is rendered, split and sent anew on every call); on SQLite an
+    ``IN`` list, or past :data:`SQLITE_LIST_MAX` ids one JSON parameter read by ``json_each``
+    (SQLite refuses a statement with more than 250,000 parameters: a broad search at 100,000
+    members re-checks that many contacts)."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))  # type: ignore[no-any-return]
+    if len(ids) > SQLITE_LIST_MAX:
+        listed = func.json_each(bindparam(None, json.dumps([int(i) for i in ids]))).table_valued(
+            "value"
+        )
+        return column.in_(select(listed.c.value))  # type: ignore[no-any-return]
     return column.in_(list(ids))  # type: ignore[no-any-return]
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 import importlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -544,9 +544,7 @@ def search(
 
     owners = sorted({h.owner_id for h in hits.values()})
     close = closeness_of(index, viewer.id, owners, blocked)
-    # Standing is relative to the best among the candidates' owners, including the holders of
-    # cards the page never needed to rebuild (a dropped card's holder may set the scale).
-    standings = _standing_scores(session, lookup, owners)
+    standings = _standing_scores(ctx, lookup, hits.values())
 
     def signals_of(hit: _Hit) -> rules.Signals:
         degree, strength = close.get(hit.owner_id, (-1, None))
@@ -660,12 +658,24 @@ def settings_weights(settings: Settings) -> rules.Weights:
 
 
 def _standing_scores(
-    session: Session, lookup: StandingLookup | None, owners: Sequence[int]
+    ctx: _Ctx, lookup: StandingLookup | None, hits: Iterable[_Hit]
 ) -> dict[int, float] | None:
+    """Each owner's standing relative to the best among the owners of the hits that can be
+    shown. A card not rebuilt yet may or may not be one of them, so the cards whose holder
+    would raise that best are rebuilt, highest standing first, until one is shown or none
+    is left above it: the scale is exactly the one of rebuilding every card, for a few."""
+    found = list(hits)
+    owners = sorted({h.owner_id for h in found})
     if lookup is None or not owners:
         return None
-    raw = lookup(session, owners)
-    top = max((v for v in raw.values() if v > 0), default=0.0)
+    raw = lookup(ctx.session, owners)
+    top = max([0.0, *(raw.get(h.owner_id, 0.0) for h in found if not _pending(h))])
+    for h in sorted((h for h in found if _pending(h)), key=lambda h: -raw.get(h.owner_id, 0.0)):
+        if raw.get(h.owner_id, 0.0) <= top:
+            break
+        if _verify_card(ctx, h):
+            top = raw.get(h.owner_id, 0.0)
+            break
     return {o: (raw.get(o, 0.0) / top if top > 0 else 0.0) for o in owners}
 
 

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from sharewell.config import Settings
-from sharewell.contacts import sharing
 from sharewell.contacts import service as contact_service
-from sharewell.contacts import sharing_rules
+from sharewell.contacts import sharing, sharing_rules
 from sharewell.contacts.schemas import ContactIn
 from sharewell.network.graph import GraphIndex
 from sharewell.search import queries

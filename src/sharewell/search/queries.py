@@ -13,9 +13,10 @@ read from ``contacts`` and ``insights`` at query time, so sharing changes are im
 
 from __future__ import annotations
 
+import heapq
 import importlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -287,10 +288,13 @@ def _shared(ctx: _Ctx, visibility: str) -> Callable[[Any], Any]:
 
 
 def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
-    """Open cards may match by name; blind cards never do. Each candidate is then rebuilt by
-    ``card_fields_for`` and kept only if what it *shows* matches the words and filters; its
-    text score comes from that visible coverage alone (``rules.CARD_RANK`` stands in for a
-    full-text rank), so hidden fields never move a card up."""
+    """Open cards may match by name; blind cards never do. The candidates come back *pending*:
+    with the columns a card may draw on, the queries that found them (``tries``) and, as text
+    score, the best one a card can have (every word shown). Only the cards the page can show
+    are rebuilt later (``_verify_card``): one is kept only if what ``card_fields_for`` shows
+    matches the words and filters, and its text score comes from that visible coverage alone
+    (``rules.CARD_RANK`` stands in for a full-text rank), so hidden fields never move a card
+    up. Rebuilding every candidate was most of a query's Python time at 100k."""
     rows: list[Any] = []
     for visibility, with_name in (("open", True), ("blind", False)):
         stmt = _ranked(
@@ -313,29 +317,62 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
             )
         )
     }
-    topic, company, city = _clean_filters(ctx.params)
-    hits = []
-    for doc_id, ref_id, owner_id, _score in rows:
-        contact = by_id.get(ref_id)
-        card = card_rules.card_fields_for(sharing.card_source(contact)) if contact else None
-        if contact is None or card is None:
-            continue
-        if not rules.card_shows_filters(card, company_key=company, city_key=city, topic_slug=topic):
-            continue
-        coverage = rules.card_coverage(card, q.groups)
+    best = rules.text_score(1.0, rules.CARD_RANK)
+    return [
+        _Hit("card", doc_id, ref_id, owner_id, best, extra={"row": by_id[ref_id], "tries": [q]})
+        for doc_id, ref_id, owner_id, _score in rows
+        if ref_id in by_id
+    ]
+
+
+def _verify_card(ctx: _Ctx, hit: _Hit) -> bool:
+    """Whether a card candidate may be shown: rebuilt once through ``card_fields_for``, then
+    its queries tried in the order the search ran them; the first whose words the *visible*
+    card has (all of them in an ``and`` pass) sets its text score. This is exactly what
+    rebuilding every candidate at once kept: a card an earlier pass dropped could still be
+    added by a later pass, and one kept by a pass was never looked at again."""
+    extra = hit.extra
+    if extra.get("passed"):
+        return True
+    if extra.get("dead"):
+        return False
+    if "card" not in extra:
+        row = extra["row"]
+        card = card_rules.card_fields_for(sharing.card_source(row))
+        topic, company, city = _clean_filters(ctx.params)
+        if card is None or not rules.card_shows_filters(
+            card, company_key=company, city_key=city, topic_slug=topic
+        ):
+            extra["dead"] = True  # no query can make it show: the filters are the same for all
+            return False
+        extra["card"], extra["public_id"] = card, row.public_id
+        extra["checked"] = 0
+    tries: list[rules.Query] = extra["tries"]
+    for q in tries[extra["checked"] :]:
+        extra["checked"] += 1
+        coverage = rules.card_coverage(extra["card"], q.groups)
         if coverage <= 0 or (q.mode == "and" and coverage < 1):
             continue
-        hits.append(
-            _Hit(
-                "card",
-                doc_id,
-                ref_id,
-                owner_id,
-                rules.text_score(coverage, rules.CARD_RANK),
-                extra={"card": card, "public_id": contact.public_id},
-            )
-        )
-    return hits
+        hit.text = rules.text_score(coverage, rules.CARD_RANK)
+        extra["passed"] = True
+        return True
+    return False
+
+
+def _pending(hit: _Hit) -> bool:
+    return hit.kind == "card" and not hit.extra.get("passed")
+
+
+def _found(ctx: _Ctx, hits: dict[tuple[str, int, int], _Hit], enough: int) -> int:
+    """How many of ``hits`` can be shown, counted up to ``enough``: cards are rebuilt only
+    until the count reaches it (what the search asks is only whether a page is full)."""
+    n = sum(1 for h in hits.values() if not _pending(h))
+    for h in hits.values():
+        if n >= enough:
+            break
+        if _pending(h) and _verify_card(ctx, h):
+            n += 1
+    return n
 
 
 def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
@@ -492,13 +529,13 @@ def search(
 
     hits: dict[tuple[str, int, int], _Hit] = {}
     _collect(ctx, replace(query, mode="and"), kinds, hits)
-    if len(hits) < limit:
+    if _found(ctx, hits, limit) < limit:
         # Typo corrections only when the words as typed find less than a page.
         corrected, corrections = parse(session, params)
         if corrections:
             query = ctx.query = corrected
             _collect(ctx, replace(query, mode="and"), kinds, hits)
-    if len(hits) < limit and len(query.groups) > 1:
+    if len(query.groups) > 1 and _found(ctx, hits, limit) < limit:
         _collect(ctx, replace(query, mode="or"), kinds, hits)
 
     use_semantic = bool(params.semantic and semantic.enabled() and params.q.strip())
@@ -507,11 +544,11 @@ def search(
 
     owners = sorted({h.owner_id for h in hits.values()})
     close = closeness_of(index, viewer.id, owners, blocked)
-    standings = _standing_scores(session, lookup, owners)
-    scored: list[tuple[float, _Hit, rules.Signals]] = []
-    for hit in hits.values():
+    standings = _standing_scores(ctx, lookup, hits.values())
+
+    def signals_of(hit: _Hit) -> rules.Signals:
         degree, strength = close.get(hit.owner_id, (-1, None))
-        signals = rules.Signals(
+        return rules.Signals(
             text=hit.text,
             closeness=rules.closeness(degree, strength),
             standing=standings.get(hit.owner_id) if standings is not None else None,
@@ -519,10 +556,8 @@ def search(
             path_strength=strength,
             semantic_rank=hit.semantic_rank,
         )
-        scored.append((rules.blend(signals, weights), hit, signals))
-    scored.sort(key=lambda t: (-t[0], t[1].kind, t[1].doc_id, t[1].owner_id))
-    chosen = scored[:limit]
 
+    chosen = _best(ctx, list(hits.values()), signals_of, weights, limit)
     shown = [
         (h.owner_id, h.ref_id if h.kind == "card" else None)
         for _, h, _ in chosen
@@ -534,6 +569,50 @@ def search(
     return SearchOut(query=params.q, items=items, corrections=corrections, semantic=use_semantic)
 
 
+def _best(
+    ctx: _Ctx,
+    hits: Sequence[_Hit],
+    signals_of: Callable[[_Hit], rules.Signals],
+    weights: rules.Weights,
+    limit: int,
+) -> list[tuple[float, _Hit, rules.Signals]]:
+    """The ``limit`` best hits, in the order of sorting every hit by score (ties by kind,
+    document, owner, then the order found). A card not yet rebuilt is ranked by the best score
+    it can have (every word shown, its holder's real closeness and standing): the blend grows
+    with the text score, so its real score is never higher. Best first, a card that comes up
+    is rebuilt and goes back with its real score (or out); the page is complete when
+    ``limit`` rebuilt or never-pending hits have come up, so only the cards that can appear
+    on it, and those they displace, are ever rebuilt."""
+    if min(weights.text, weights.closeness, weights.standing) < 0:
+        for h in hits:  # the blend no longer grows with the text score: rebuild them all
+            if _pending(h):
+                _verify_card(ctx, h)
+    heap: list[tuple[float, str, int, int, int, bool]] = []
+    signals: dict[int, rules.Signals] = {}
+    for i, h in enumerate(hits):
+        if h.kind == "card" and h.extra.get("dead"):
+            continue
+        if _pending(h) and h.extra.get("checked") == len(h.extra["tries"]):
+            continue  # rebuilt and tried with every query that found it: not shown
+        signals[i] = signals_of(h)
+        heap.append(
+            (-rules.blend(signals[i], weights), h.kind, h.doc_id, h.owner_id, i, _pending(h))
+        )
+    heapq.heapify(heap)
+    chosen: list[tuple[float, _Hit, rules.Signals]] = []
+    while heap and len(chosen) < limit:
+        neg, kind, doc_id, owner_id, i, pending = heapq.heappop(heap)
+        h = hits[i]
+        if not pending:
+            chosen.append((-neg, h, signals[i]))
+        elif _verify_card(ctx, h):
+            signals[i] = signals_of(h)
+            heapq.heappush(
+                heap, (-rules.blend(signals[i], weights), kind, doc_id, owner_id, i, False)
+            )
+    return chosen
+
+
 def _collect(
     ctx: _Ctx, q: rules.Query, kinds: Sequence[str], hits: dict[tuple[str, int, int], _Hit]
 ) -> None:
@@ -543,7 +622,13 @@ def _collect(
     for kind in kinds:
         if kind == "aggregate" and q.mode == "or":
             continue
-        found = [h for h in _MATCHERS[kind](ctx, q) if (h.kind, h.ref_id, h.owner_id) not in hits]
+        found = []
+        for h in _MATCHERS[kind](ctx, q):
+            seen = hits.get((h.kind, h.ref_id, h.owner_id))
+            if seen is None:
+                found.append(h)
+            elif _pending(seen):  # a card this pass may add if an earlier one did not
+                seen.extra["tries"].append(q)
         if kind in ("member", "insight", "comment"):
             covered = _coverage(ctx, found, q) if q.mode == "or" else {}
             for h in found:
@@ -573,12 +658,24 @@ def settings_weights(settings: Settings) -> rules.Weights:
 
 
 def _standing_scores(
-    session: Session, lookup: StandingLookup | None, owners: Sequence[int]
+    ctx: _Ctx, lookup: StandingLookup | None, hits: Iterable[_Hit]
 ) -> dict[int, float] | None:
+    """Each owner's standing relative to the best among the owners of the hits that can be
+    shown. A card not rebuilt yet may or may not be one of them, so the cards whose holder
+    would raise that best are rebuilt, highest standing first, until one is shown or none
+    is left above it: the scale is exactly the one of rebuilding every card, for a few."""
+    found = list(hits)
+    owners = sorted({h.owner_id for h in found})
     if lookup is None or not owners:
         return None
-    raw = lookup(session, owners)
-    top = max((v for v in raw.values() if v > 0), default=0.0)
+    raw = lookup(ctx.session, owners)
+    top = max([0.0, *(raw.get(h.owner_id, 0.0) for h in found if not _pending(h))])
+    for h in sorted((h for h in found if _pending(h)), key=lambda h: -raw.get(h.owner_id, 0.0)):
+        if raw.get(h.owner_id, 0.0) <= top:
+            break
+        if _verify_card(ctx, h):
+            top = raw.get(h.owner_id, 0.0)
+            break
     return {o: (raw.get(o, 0.0) / top if top > 0 else 0.0) for o in owners}
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import func, select
 
+from sharewell import arrays
 from sharewell.bulk import Coded, Same, bulk_insert_columns, deferred_indexes, triggers_paused
 from sharewell.contacts import rules as contact_rules
 from sharewell.contacts.models import Contact, ContactEmail, ContactPhone, ContactTag
@@ -107,7 +108,7 @@ def _people(rng: np.random.Generator, n: int) -> People:
     companies = [c for c, _ in v.COMPANIES]
     cities = [c for c, _ in v.CITIES]
     combo_key = ((func_ix * max_t + title_ix) * len(companies) + company) * len(cities) + city
-    _, combo = np.unique(combo_key * 16 + topic_ix, return_inverse=True)
+    _, combo = arrays.unique_inverse(combo_key * 16 + topic_ix)
     linkedin = _obj([f"https://www.linkedin.com/in/{s}-{i}" for i, s in enumerate(slug.tolist())])
     email = np.full(n, "", dtype=object)
     email[idx % 3 == 0] = _obj(
@@ -186,7 +187,7 @@ def phase_contacts(ctx: DemoContext) -> None:
     # Every book at once: draw with replacement, then drop repeats within a book (np.unique
     # sorts by holder, then person).
     owner = np.repeat(np.arange(len(members), dtype=np.int64), sizes)
-    book = np.unique(owner * n_people + rng.integers(0, n_people, size=owner.size))
+    book = arrays.unique(owner * n_people + rng.integers(0, n_people, size=owner.size))
     owner, person = book // n_people, book % n_people
     _, rank = _spread(np.bincount(owner, minlength=len(members)).astype(np.int64))
     vis_names = [name for name, _ in VISIBILITY_MIX]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sharewell import arrays
 from sharewell.bulk import bulk_insert, deferred_indexes
 from sharewell.members import rules as member_rules
 from sharewell.network import rules
@@ -75,7 +76,7 @@ def generate_edges(
         out[sel] = order[pick]
     a, b = np.minimum(u, out), np.maximum(u, out)
     keep = a != b
-    key = np.unique(a[keep].astype(np.int64) * n + b[keep])
+    key = arrays.unique(a[keep].astype(np.int64) * n + b[keep])
     if key.size > target:
         key = np.sort(rng.choice(key, size=target, replace=False))
     return key // n, key % n

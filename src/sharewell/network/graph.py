@@ -44,6 +44,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from sharewell import arrays
 from sharewell.network.rules import MAX_STRENGTH, MIN_STRENGTH, normalised_strength
 
 IntArray = npt.NDArray[np.int64]
@@ -788,7 +789,7 @@ class GraphIndex:
         todo = todo[~bmask[tg[todo]]]
         if todo.size:
             # One hop back from the targets still unlabelled: min over neighbours in the ball.
-            rows, inv = np.unique(tg[todo], return_inverse=True)
+            rows, inv = arrays.unique_inverse(tg[todo])
             src, dst, _ = g._expand(rows)
             near = dist[dst] >= 0
             best = np.full(rows.size, np.iinfo(np.int16).max, dtype=np.int16)
@@ -988,7 +989,7 @@ class GraphIndex:
         winner's tie keys (those only compare entries of equal value). On broad holder sets
         the strongest few percent of the ball usually settle the answer.
         """
-        order = ball[np.argsort(-best[ball], kind="stable")]
+        order = ball[np.argsort(-best[ball])]  # any order of equal values: speed only
         top_factor = float(_FACTOR.max())
         metas: list[IntArray] = []
         ends: list[IntArray] = []
@@ -1006,7 +1007,7 @@ class GraphIndex:
                 break
             meet, end = np.concatenate(metas), np.concatenate(ends)
             val = best[meet] * _FACTOR[np.concatenate(ws)]
-            if _kth_distinct(val, end, k) > best[order[done]] * top_factor:
+            if _kth_distinct(val, end, k, self.n) > best[order[done]] * top_factor:
                 break
         if not metas:
             return _EMPTY_I64, _EMPTY_I64, np.zeros(0, dtype=np.int8)
@@ -1044,7 +1045,7 @@ class GraphIndex:
         src, cand, w2 = src[ok], cand[ok], w2[ok]
         if cand.size == 0:
             return []
-        nodes, inv = np.unique(cand, return_inverse=True)
+        nodes, inv = arrays.unique_inverse(cand)
         score = np.bincount(inv, weights=f1[src] * _FACTOR[w2]).astype(np.float64)
         common = np.bincount(inv).astype(np.int64)
         top = _top_k(k, score, -common, nodes)
@@ -1065,15 +1066,17 @@ def _check_path_args(k: int, max_hops: int) -> None:
         raise ValueError(f"max_hops must be between 1 and {MAX_PATH_HOPS}")
 
 
-def _kth_distinct(val: FloatArray, end: IntArray, k: int) -> float:
-    """The k-th largest of the per-``end`` maximum values (-1 when fewer than k ends)."""
+def _kth_distinct(val: FloatArray, end: IntArray, k: int, n: int) -> float:
+    """The k-th largest of the per-``end`` maximum values (-1 when fewer than k ends); ends
+    are node ids below ``n`` and values are positive."""
     if val.size < k:
         return -1.0
-    order = np.argsort(-val, kind="stable")
-    _, first = np.unique(end[order], return_index=True)
-    if first.size < k:
+    top = np.zeros(n, dtype=np.float64)  # lazily zeroed: touched at the ends only
+    np.maximum.at(top, end, val)
+    per_end = top[arrays.unique(end)]
+    if per_end.size < k:
         return -1.0
-    return float(val[order[np.partition(first, k - 1)[k - 1]]])
+    return float(-np.partition(-per_end, k - 1)[k - 1])
 
 
 def _top_k(k: int, score: FloatArray, *tie_keys: IntArray) -> IntArray:
@@ -1101,14 +1104,14 @@ def _ids(nodes: NodeSet, n: int) -> IntArray:
     arr = np.asarray(nodes)
     if arr.dtype == np.bool_:
         return np.flatnonzero(arr[:n]).astype(np.int64)
-    ids = np.unique(arr.astype(np.int64, copy=False).ravel())
+    ids = arrays.unique(arr.astype(np.int64, copy=False).ravel())
     return ids[ids < n]
 
 
 def _unique(values: IntArray, n: int) -> IntArray:
     """Sorted distinct node ids: a sort for small inputs, a mask scan for big ones."""
     if values.size * 16 < n:
-        return np.unique(values)
+        return arrays.unique(values)
     mask = np.zeros(n, dtype=np.bool_)
     mask[values] = True
     return np.flatnonzero(mask)
@@ -1185,7 +1188,7 @@ def _gone_array(nodes: npt.ArrayLike | None) -> IntArray:
     """Sorted distinct node ids (searchable with ``searchsorted``)."""
     if nodes is None:
         return _EMPTY_I64
-    arr = np.unique(np.asarray(nodes, dtype=np.int64).ravel())
+    arr = arrays.unique(np.asarray(nodes, dtype=np.int64).ravel())
     if arr.size and (arr[0] < 0 or arr[-1] >= 2**31):
         raise ValueError("gone node ids must be non-negative int32")
     return arr

@@ -27,6 +27,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from sharewell import arrays
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 IndexArray = npt.NDArray[np.signedinteger[Any]]  # int32 below 2**31 nodes: half the memory
@@ -120,7 +122,7 @@ def _transition_transpose(edges: _Edges, out_w: FloatArray) -> sp.csr_matrix:
 
 
 def _seed_vector(seeds: ArrayLike, n: int) -> npt.NDArray[np.float32]:
-    idx = np.unique(np.asarray(seeds, dtype=np.int64))
+    idx = arrays.unique(np.asarray(seeds, dtype=np.int64))
     if idx.size == 0:
         raise ValueError("seeds must not be empty")
     if idx[0] < 0 or idx[-1] >= n:
@@ -323,8 +325,8 @@ def _distinct_topics(topics: IntArray) -> tuple[IntArray, IntArray, IntArray]:
         ids = np.flatnonzero(all_counts)
         position = np.cumsum(all_counts > 0) - 1
         return ids.astype(np.int64), position[topics].astype(np.int64), all_counts[ids]
-    ids, inverse, counts = np.unique(topics, return_inverse=True, return_counts=True)
-    return ids.astype(np.int64), inverse.astype(np.int64), counts.astype(np.int64)
+    ids, inverse = arrays.unique_inverse(topics)
+    return ids, inverse, np.bincount(inverse, minlength=ids.size).astype(np.int64)
 
 
 def _compact(keys: IntArray, space: int) -> tuple[IntArray, IntArray]:
@@ -338,7 +340,7 @@ def _compact(keys: IntArray, space: int) -> tuple[IntArray, IntArray]:
         present[keys] = True
         rank = np.cumsum(present, dtype=np.int32) - 1
         return np.flatnonzero(present).astype(np.int64), rank[keys].astype(np.int64)
-    distinct, inverse = np.unique(keys, return_inverse=True)
+    distinct, inverse = arrays.unique_inverse(keys)
     return distinct.astype(np.int64), inverse.astype(np.int64)
 
 
@@ -416,7 +418,7 @@ def explain_contributions(
     if not incoming.any():
         return []
     out_w = _out_weights(edges)
-    benefiters, pair = np.unique(edges.sources[incoming], return_inverse=True)
+    benefiters, pair = arrays.unique_inverse(edges.sources[incoming])
     pair_weight = np.bincount(pair, weights=edges.weights[incoming])
     amount = damping * scores[benefiters] * pair_weight / out_w[benefiters]
     own = float(scores[node])
@@ -509,7 +511,7 @@ def build_impact_graph(
     source and raises ``ValueError``. Only the impact itself is an input: nothing about the
     members (titles, seniority, followers, how much they post) is looked at.
     """
-    ids = np.unique(np.asarray(member_ids, dtype=np.int64))
+    ids = arrays.unique(np.asarray(member_ids, dtype=np.int64))
     node_of = {int(m): i for i, m in enumerate(ids.tolist())}
     kind_index = {k: i for i, k in enumerate(KIND_ORDER)}
     src: list[int] = []
@@ -608,9 +610,9 @@ def contributions_by_kind(
     out_w = np.bincount(graph.sources, weights=graph.weights, minlength=n)
     amount = damping * s[graph.sources] * graph.weights / out_w[graph.sources]
     group = graph.targets * k + graph.kinds
-    groups, inverse = np.unique(group, return_inverse=True)
+    groups, inverse = arrays.unique_inverse(group)
     total = np.bincount(inverse, weights=amount, minlength=groups.size)
-    triple = np.unique(inverse.astype(np.int64) * n + graph.sources)
+    triple = arrays.unique(inverse.astype(np.int64) * n + graph.sources)
     triple_group = triple // n
     people = np.bincount(triple_group, minlength=groups.size)
     regarded = np.bincount(

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from sharewell import arrays
 from sharewell.config import Settings
 from sharewell.errors import InvalidInput
 from sharewell.members.models import Member, Topic
@@ -215,7 +216,7 @@ def _write_topic_scores(
     if graph.edge_index.size == 0:
         return 0
     known = set(session.scalars(select(Topic.id).where(Topic.id.in_(
-        np.unique(graph.edge_topic).tolist()
+        arrays.unique(graph.edge_topic).tolist()
     ))))  # fmt: skip
     mask = np.isin(graph.edge_topic, np.fromiter(known, dtype=np.int64, count=len(known)))
     result = rules.compute_topic_standing(

@@ -1,10 +1,11 @@
 """Distinct values of integer arrays by sorting, for the per-query paths of the graph index,
-the term index and standing.
+standing and the demo generator.
 
 ``np.unique`` gives the same answers, but numpy 2.3 and later find the distinct values of an
 integer array with a hash table, which measured 10–13 times slower than sorting on this
 machine (numpy 2.4.6: 20,000 ids 1.49 ms against 0.11 ms, 600,000 ids 48 ms against 5 ms;
 ``bench/results/arrays.md``). The path search calls it on every query, on arrays of that size.
+``np.unique(..., return_inverse=True)`` still sorts, so it is used as it is.
 """
 
 from __future__ import annotations
@@ -30,15 +31,3 @@ def unique(values: npt.ArrayLike) -> IntArray:
     """Sorted distinct values, as ``np.unique(values)`` (int64)."""
     ordered = np.sort(np.asarray(values, dtype=np.int64).ravel())
     return ordered[_starts(ordered)]
-
-
-def unique_inverse(values: npt.ArrayLike) -> tuple[IntArray, IntArray]:
-    """``(distinct, inverse)`` as ``np.unique(values, return_inverse=True)``: sorted distinct
-    values and, for each input, the position of its value among them."""
-    flat = np.asarray(values, dtype=np.int64).ravel()
-    order = np.argsort(flat)  # not stable: equal values share one position whatever their order
-    ordered = flat[order]
-    starts = _starts(ordered)
-    inverse = np.empty(flat.size, dtype=np.int64)
-    inverse[order] = np.cumsum(starts) - 1
-    return ordered[starts], inverse

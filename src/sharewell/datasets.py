@@ -16,8 +16,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from sharewell import arrays
-
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -83,7 +81,7 @@ def load_edge_list(name: str, *, weighted: bool = False, delimiter: str | None =
         wts.append(float(parts[2]) if weighted and len(parts) > 2 else 1.0)
     raw_src = np.asarray(src, dtype=np.int64)
     raw_dst = np.asarray(dst, dtype=np.int64)
-    ids, inverse = arrays.unique_inverse(np.concatenate([raw_src, raw_dst]))
+    ids, inverse = np.unique(np.concatenate([raw_src, raw_dst]), return_inverse=True)
     m = len(raw_src)
     return EdgeList(
         sources=inverse[:m].astype(np.int64),

@@ -108,7 +108,7 @@ def _people(rng: np.random.Generator, n: int) -> People:
     companies = [c for c, _ in v.COMPANIES]
     cities = [c for c, _ in v.CITIES]
     combo_key = ((func_ix * max_t + title_ix) * len(companies) + company) * len(cities) + city
-    _, combo = arrays.unique_inverse(combo_key * 16 + topic_ix)
+    _, combo = np.unique(combo_key * 16 + topic_ix, return_inverse=True)
     linkedin = _obj([f"https://www.linkedin.com/in/{s}-{i}" for i, s in enumerate(slug.tolist())])
     email = np.full(n, "", dtype=object)
     email[idx % 3 == 0] = _obj(

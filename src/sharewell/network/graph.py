@@ -789,7 +789,7 @@ class GraphIndex:
         todo = todo[~bmask[tg[todo]]]
         if todo.size:
             # One hop back from the targets still unlabelled: min over neighbours in the ball.
-            rows, inv = arrays.unique_inverse(tg[todo])
+            rows, inv = np.unique(tg[todo], return_inverse=True)
             src, dst, _ = g._expand(rows)
             near = dist[dst] >= 0
             best = np.full(rows.size, np.iinfo(np.int16).max, dtype=np.int16)
@@ -1045,7 +1045,7 @@ class GraphIndex:
         src, cand, w2 = src[ok], cand[ok], w2[ok]
         if cand.size == 0:
             return []
-        nodes, inv = arrays.unique_inverse(cand)
+        nodes, inv = np.unique(cand, return_inverse=True)
         score = np.bincount(inv, weights=f1[src] * _FACTOR[w2]).astype(np.float64)
         common = np.bincount(inv).astype(np.int64)
         top = _top_k(k, score, -common, nodes)

@@ -40,7 +40,6 @@ import numpy.typing as npt
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from sharewell import arrays
 from sharewell.config import Settings
 from sharewell.network import rules
 from sharewell.network.models import GraphCounter, TermChange
@@ -322,7 +321,7 @@ class TermIndex:
             cards = np.bincount(holder, weights=is_card)
             out: IntArray = np.flatnonzero((counted >= min_group) | (cards > 0))
         else:
-            uniq, inv = arrays.unique_inverse(holder)
+            uniq, inv = np.unique(holder, return_inverse=True)
             counted = np.bincount(inv, weights=is_counted, minlength=uniq.size)
             cards = np.bincount(inv, weights=is_card, minlength=uniq.size)
             out = uniq[(counted >= min_group) | (cards > 0)]

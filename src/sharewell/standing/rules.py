@@ -325,8 +325,8 @@ def _distinct_topics(topics: IntArray) -> tuple[IntArray, IntArray, IntArray]:
         ids = np.flatnonzero(all_counts)
         position = np.cumsum(all_counts > 0) - 1
         return ids.astype(np.int64), position[topics].astype(np.int64), all_counts[ids]
-    ids, inverse = arrays.unique_inverse(topics)
-    return ids, inverse, np.bincount(inverse, minlength=ids.size).astype(np.int64)
+    ids, inverse, counts = np.unique(topics, return_inverse=True, return_counts=True)
+    return ids.astype(np.int64), inverse.astype(np.int64), counts.astype(np.int64)
 
 
 def _compact(keys: IntArray, space: int) -> tuple[IntArray, IntArray]:
@@ -340,7 +340,7 @@ def _compact(keys: IntArray, space: int) -> tuple[IntArray, IntArray]:
         present[keys] = True
         rank = np.cumsum(present, dtype=np.int32) - 1
         return np.flatnonzero(present).astype(np.int64), rank[keys].astype(np.int64)
-    distinct, inverse = arrays.unique_inverse(keys)
+    distinct, inverse = np.unique(keys, return_inverse=True)
     return distinct.astype(np.int64), inverse.astype(np.int64)
 
 
@@ -418,7 +418,7 @@ def explain_contributions(
     if not incoming.any():
         return []
     out_w = _out_weights(edges)
-    benefiters, pair = arrays.unique_inverse(edges.sources[incoming])
+    benefiters, pair = np.unique(edges.sources[incoming], return_inverse=True)
     pair_weight = np.bincount(pair, weights=edges.weights[incoming])
     amount = damping * scores[benefiters] * pair_weight / out_w[benefiters]
     own = float(scores[node])
@@ -610,7 +610,7 @@ def contributions_by_kind(
     out_w = np.bincount(graph.sources, weights=graph.weights, minlength=n)
     amount = damping * s[graph.sources] * graph.weights / out_w[graph.sources]
     group = graph.targets * k + graph.kinds
-    groups, inverse = arrays.unique_inverse(group)
+    groups, inverse = np.unique(group, return_inverse=True)
     total = np.bincount(inverse, weights=amount, minlength=groups.size)
     triple = arrays.unique(inverse.astype(np.int64) * n + graph.sources)
     triple_group = triple // n

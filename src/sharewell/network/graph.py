@@ -619,6 +619,28 @@ class GraphIndex:
         order = np.argsort(dst)
         return dst[order], w[order]
 
+    def best_through_common(self, source: int, targets: npt.ArrayLike) -> FloatArray:
+        """For each of ``targets``: the best product ``(s(source, c) / 5) · (s(c, t) / 5)`` over
+        the connections ``c`` they share with ``source`` (0 when none), in one pass over the
+        targets' entries rather than one per target."""
+        tg = np.asarray(targets, dtype=np.int64).ravel()
+        out = np.zeros(tg.size, dtype=np.float64)
+        if source >= self.n or tg.size == 0:
+            return out
+        mine, mine_w = self.neighbours(source)
+        known = tg < self.n
+        if mine.size == 0 or not known.any():
+            return out
+        rows = arrays.unique(tg[known])
+        row_of, nbr, w = self._expand(rows)
+        at = np.minimum(np.searchsorted(mine, nbr), mine.size - 1)
+        shared = mine[at] == nbr
+        value = mine_w[at[shared]].astype(np.float64) * w[shared] / 25.0
+        best = np.zeros(rows.size, dtype=np.float64)
+        np.maximum.at(best, np.searchsorted(rows, row_of[shared]), value)
+        out[known] = best[np.searchsorted(rows, tg[known])]
+        return out
+
     def strength(self, a: int, b: int) -> int:
         """Strength of the connection ``a–b``, 0 when not connected."""
         return int(self._strengths(np.array([a], np.int64), np.array([b], np.int64))[0])

@@ -446,14 +446,20 @@ def closeness_of(
     wanted = sorted(set(owners))
     if index is None or not wanted:
         return {o: (-1, None) for o in wanted}
-    degrees = index.degrees_of(viewer_id, np.asarray(wanted, dtype=np.int64), blocked=blocked)
+    ids = np.asarray(wanted, dtype=np.int64)
+    degrees = index.degrees_of(viewer_id, ids, blocked=blocked)
     mine_ids = np.zeros(0, dtype=np.int64)
     mine_ws = np.zeros(0, dtype=np.float64)
     if viewer_id < index.n:
         nbrs, ws = index.neighbours(viewer_id)  # sorted by id
         mine_ids, mine_ws = nbrs.astype(np.int64), ws.astype(np.float64) / 5.0
+    # A 2nd's strength: the best product of tie strengths through a shared connection.
+    second = ids[degrees == 2]
+    via = dict(
+        zip(second.tolist(), index.best_through_common(viewer_id, second).tolist(), strict=True)
+    )
     out: dict[int, tuple[int, float | None]] = {}
-    for owner, d in zip(wanted, degrees, strict=True):
+    for owner, d in zip(wanted, degrees.tolist(), strict=True):
         degree = int(d)
         strength: float | None = None
         if owner == viewer_id:
@@ -462,13 +468,8 @@ def closeness_of(
             i = int(np.searchsorted(mine_ids, owner))
             if i < mine_ids.size and mine_ids[i] == owner:
                 strength = float(mine_ws[i])
-        elif degree == 2 and owner < index.n and mine_ids.size:
-            # Best product of tie strengths through a shared connection, in numpy.
-            nbrs, ws = index.neighbours(owner)
-            at = np.minimum(np.searchsorted(mine_ids, nbrs), mine_ids.size - 1)
-            shared = mine_ids[at] == nbrs
-            if shared.any():
-                strength = float(np.max(mine_ws[at[shared]] * ws[shared] / 5.0))
+        elif degree == 2 and via.get(owner, 0.0) > 0:
+            strength = via[owner]
         out[owner] = (degree, strength)
     return out
 
@@ -682,10 +683,14 @@ def _standing_scores(
 def _fuse_semantic(ctx: _Ctx, hits: dict[tuple[str, int, int], _Hit], kinds: Sequence[str]) -> None:
     """Reciprocal rank fusion of the full-text ranking with the nearest documents by meaning
     (profiles, insights and comments; only those at least
-    ``SHAREWELL_SEARCH_SEMANTIC_MIN_SIMILARITY`` alike); the fused value becomes the text
-    signal. The nearest documents pass exactly the visibility rules and filters of a
-    full-text match (``_visible_by_id``, re-matched by id in the searcher's session), so
-    meaning can only find what a word search by the same member could show."""
+    ``SHAREWELL_SEARCH_SEMANTIC_MIN_SIMILARITY`` alike), one kind at a time; the fused value,
+    scaled so each kind's best is 1 as its full-text score was, becomes the text signal.
+    Fusing per kind keeps the kinds on the scale full text put them on: cards and aggregates
+    have no vectors, and one fusion over every kind ranked them below any profile the
+    model also found, so they fell off the first page (bench/results/semantic.md). The
+    nearest documents pass exactly the visibility rules and filters of a full-text match
+    (``_visible_by_id``, re-matched by id in the searcher's session), so meaning can only
+    find what a word search by the same member could show."""
     wanted = [k for k in kinds if k in semantic.KINDS]
     if not wanted:
         return
@@ -699,25 +704,22 @@ def _fuse_semantic(ctx: _Ctx, hits: dict[tuple[str, int, int], _Hit], kinds: Seq
         return
     rank_of = {doc_id: i for i, (doc_id, _) in enumerate(near)}
     ids = list(rank_of)
-    allowed = sorted(
-        (h for kind in wanted for h in _visible_by_id(ctx, kind, ids)),
-        key=lambda h: rank_of[h.doc_id],
-    )
-    if not allowed:
-        return
-    text_rank = [
-        h.doc_id for h in sorted(hits.values(), key=lambda h: -h.text) if h.kind in semantic.KINDS
-    ]
-    sem_rank = [h.doc_id for h in allowed]
-    fused = rules.rrf([text_rank, sem_rank], weights=(1.0, ctx.settings.search_semantic_weight))
-    top = max(fused.values(), default=0.0)
-    for h in allowed:
-        hits.setdefault((h.kind, h.ref_id, h.owner_id), h)
-    position = {doc_id: i + 1 for i, doc_id in enumerate(sem_rank)}
-    for h in hits.values():
-        if h.kind in semantic.KINDS:
-            h.text = fused.get(h.doc_id, 0.0) / top if top > 0 else 0.0
-            h.semantic_rank = position.get(h.doc_id)
+    for kind in wanted:
+        allowed = sorted(_visible_by_id(ctx, kind, ids), key=lambda h: rank_of[h.doc_id])
+        if not allowed:
+            continue
+        own = [h for h in hits.values() if h.kind == kind]
+        text_rank = [h.doc_id for h in sorted(own, key=lambda h: -h.text)]
+        sem_rank = [h.doc_id for h in allowed]
+        fused = rules.rrf([text_rank, sem_rank], weights=(1.0, ctx.settings.search_semantic_weight))
+        top = max(fused.values(), default=0.0)
+        for h in allowed:
+            hits.setdefault((h.kind, h.ref_id, h.owner_id), h)
+        position = {doc_id: i + 1 for i, doc_id in enumerate(sem_rank)}
+        for h in hits.values():
+            if h.kind == kind:
+                h.text = fused.get(h.doc_id, 0.0) / top if top > 0 else 0.0
+                h.semantic_rank = position.get(h.doc_id)
 
 
 def _visible_by_id(ctx: _Ctx, kind: str, doc_ids: Sequence[int]) -> list[_Hit]:

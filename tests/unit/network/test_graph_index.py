@@ -227,3 +227,38 @@ def test_suspended_members_are_neither_connectors_nor_ends(tmp_path: pathlib.Pat
     # Built from the tables with suspended members: the same as learning it from the log.
     built = _index(4, [(0, 1, 5), (1, 2, 5), (0, 3, 2), (3, 2, 2)], gone=[1])
     assert [p.nodes for p in built.best_paths(0, 2, k=2)] == [(0, 3, 2)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 11), st.integers(0, 11), st.integers(1, 5)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(0, 11),
+)
+def test_best_through_common_is_the_best_product_over_shared_connections(
+    edges: list[tuple[int, int, int]], source: int
+) -> None:
+    """What search shows as a 2nd's path strength, against a brute force over the ties."""
+    ties: dict[tuple[int, int], int] = {}
+    for u, v, w in edges:
+        if u != v:
+            ties[(min(u, v), max(u, v))] = w
+    if not ties:
+        return
+    u, v, w = (np.array(x) for x in zip(*((a, b, s) for (a, b), s in ties.items()), strict=True))
+    g = GraphIndex.from_edges(14, u, v, w)  # nodes 12 and 13 have no ties at all
+
+    def s(a: int, b: int) -> int:
+        return ties.get((min(a, b), max(a, b)), 0)
+
+    targets = list(range(14))
+    got = g.best_through_common(source, targets)
+    for t, value in zip(targets, got.tolist(), strict=True):
+        want = max(
+            (s(source, c) * s(c, t) / 25.0 for c in range(12) if s(source, c) and s(c, t)),
+            default=0.0,
+        )
+        assert value == pytest.approx(want), (t, value, want)

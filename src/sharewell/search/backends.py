@@ -234,6 +234,20 @@ def candidates(
     return stmt.limit(limit).subquery()
 
 
+def id_list(dialect: str, column: Any) -> ColumnElement[Any]:
+    """An aggregate of a group's integer ids, read back by :func:`ids_of`."""
+    if dialect == "postgresql":
+        return func.array_agg(column)
+    return func.group_concat(column)
+
+
+def ids_of(value: Any) -> list[int]:
+    """The ids of an :func:`id_list` (a list from PostgreSQL, ``"1,2,3"`` from SQLite)."""
+    if isinstance(value, str):
+        return [int(x) for x in value.split(",")]
+    return [int(x) for x in value or ()]
+
+
 def trigram_candidates(session: Session, token: str, limit: int = 60) -> list[str]:
     """Vocabulary words sharing the most trigrams with ``token``."""
     dialect = session.get_bind().dialect.name

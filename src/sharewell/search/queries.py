@@ -385,19 +385,23 @@ def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     at or above the minimum are re-checked against ``contacts`` and counted again. A common
     two-word query matches thousands of counted entries, nearly all of them one or two per
     holder. The holder's account state is checked once per holder."""
+    least = ctx.settings.min_group_size
     m = backends.match(ctx.dialect, replace(q, mode="and"), with_name=False, part="counted")
-    matches = (
-        select(SearchDocument.owner_id, SearchDocument.ref_id)
+    groups = (
+        select(SearchDocument.owner_id, backends.id_list(ctx.dialect, SearchDocument.ref_id))
         .select_from(m.source)
         # No condition on ``kind`` (the partition holds contacts only): SQLite would serve it
         # from the (kind, ref_id) index and probe the full-text index once per contact.
         .where(m.where, SearchDocument.owner_id != ctx.viewer.id)
+        .group_by(SearchDocument.owner_id)
+        # Grouped in the database: only holders at the minimum already come back, not every
+        # match (a common two-word query matches thousands of counted entries).
+        .having(func.count() >= least)
     )
-    by_holder: dict[int, list[int]] = {}
-    for holder, ref in ctx.session.execute(_scope(ctx, matches)):
-        by_holder.setdefault(int(holder), []).append(int(ref))
-    least = ctx.settings.min_group_size
-    wanted = {h: refs for h, refs in by_holder.items() if len(refs) >= least}
+    wanted = {
+        int(holder): backends.ids_of(refs)
+        for holder, refs in ctx.session.execute(_scope(ctx, groups))
+    }
     if not wanted:
         return []
     still = ctx.session.execute(

@@ -944,19 +944,22 @@ class GraphIndex:
         blocked: NodeSet = None,
         no_connect: NodeSet = None,
         direction: str = "auto",
-        first_chunk: int = 2048,
+        first_chunk: int = 128,
     ) -> list[Path]:
         """The best path to each of up to ``k`` different holders (the path ends at the holder).
 
         ``holders`` are the members whose shared entries match a filter (from the database).
         Forward from the source up to ``max_hops - 1`` hops over connectors, then one hop
         between that ball and the holder set, meeting in the middle; the last hop is taken
-        from whichever side has fewer entries (``direction`` forces "forward"/"backward",
-        for tests). One path per holder, ranked by score, then fewer hops, then smaller last
-        connector id, then smaller holder id. The source is never its own holder; blocked
-        holders are dropped; paused holders stay (they are the end, not a connector).
+        from the ball forward, best first, until the answer is settled, unless that would read
+        more entries than the holders have, in which case from the holders backward
+        (``direction`` forces "forward"/"backward", for tests). One path per holder, ranked
+        by score, then fewer hops, then smaller last connector id, then smaller holder id.
+        The source is never its own holder; blocked holders are dropped; paused holders stay
+        (they are the end, not a connector).
         Forward, the ball is expanded strongest prefixes first (``first_chunk`` of them, then
-        four times as many each round) and stops once the answer is settled (see
+        four times as many each round, or exactly those still able to matter once the k-th
+        holder is known) and stops once the answer is settled (see
         ``_expand_best_first``); the chunk size changes speed only, never the answer.
         """
         g = self._source(source)
@@ -971,10 +974,15 @@ class GraphIndex:
         if hrows.size == 0:
             return []
         best, hops, layer1, ball = g._prefixes(source, max_hops - 1, conn_off)
-        if direction == "auto":
-            direction = "forward" if g._cost(ball) <= g._cost(hrows) else "backward"
-        if direction == "forward":
-            meet, end, w = g._expand_best_first(ball, best, hmask, k, first_chunk)
+        forward = None
+        if direction != "backward":
+            # Auto: forward within the budget of the backward side's entries, so a query
+            # reads at most about twice what the cheaper side would (a few holders: backward
+            # at once; a broad filter: the strongest few prefixes settle it).
+            budget = g._cost(hrows) if direction == "auto" else None
+            forward = g._expand_best_first(ball, best, hops, hmask, k, first_chunk, budget)
+        if forward is not None:
+            meet, end, w = forward
             ok = np.ones(end.size, dtype=np.bool_)
         else:
             end, meet, w = g._expand(hrows)
@@ -1000,25 +1008,40 @@ class GraphIndex:
         )
 
     def _expand_best_first(
-        self, ball: IntArray, best: FloatArray, hmask: BoolArray, k: int, first_chunk: int
-    ) -> tuple[IntArray, IntArray, Int8Array]:
-        """Entries ``meet → holder`` from the ball, expanding the strongest prefixes first.
+        self,
+        ball: IntArray,
+        best: FloatArray,
+        hops: Int8Array,
+        hmask: BoolArray,
+        k: int,
+        first_chunk: int,
+        budget: int | None = None,
+    ) -> tuple[IntArray, IntArray, Int8Array] | None:
+        """Entries ``meet → holder`` from the ball, expanding the strongest prefixes first;
+        None when settling would read more than ``budget`` entries.
 
-        After each round, let ``kth`` be the k-th best holder value found so far and ``bound``
-        the best any unexpanded prefix can still give (its ``best`` times the strongest edge
-        factor). Once ``kth > bound`` (strictly) the rest can be skipped: every entry it
-        would add has a value below ``kth``, so it can neither enter the top k nor change a
-        winner's tie keys (those only compare entries of equal value). On broad holder sets
-        the strongest few percent of the ball usually settle the answer.
+        Prefixes are taken in the order the answer ranks paths (higher ``best``, then fewer
+        hops, then smaller id). After each round, ``kth`` is the key of the k-th best holder
+        found so far (value, hops, meeting node, as ``best_paths_to_holders`` ranks them) and
+        the next unexpanded prefix ``p`` can give at most ``(best[p] · top factor, hops[p],
+        p)``. Once that is worse than ``kth`` the rest can be skipped: every entry they would
+        add ranks below the k-th holder, so it can neither enter the top k nor improve a
+        holder already in it. Comparing the tie keys too, not only the value, matters with
+        five strengths: hundreds of prefixes share the best value, and those with more hops
+        or larger ids than the k-th can never come first.
         """
-        order = ball[np.argsort(-best[ball])]  # any order of equal values: speed only
+        order = ball[np.lexsort((ball, hops[ball], -best[ball]))]
         top_factor = float(_FACTOR.max())
         metas: list[IntArray] = []
         ends: list[IntArray] = []
         ws: list[Int8Array] = []
-        done, chunk = 0, max(1, first_chunk)
+        done, chunk, spent = 0, max(1, first_chunk), 0
         while done < order.size:
-            m, e, w = self._expand(order[done : done + chunk])
+            rows = order[done : done + chunk]
+            spent += self._cost(rows)
+            if budget is not None and spent > budget:
+                return None
+            m, e, w = self._expand(rows)
             ok = hmask[e]
             metas.append(m[ok])
             ends.append(e[ok])
@@ -1028,9 +1051,20 @@ class GraphIndex:
             if done >= order.size:
                 break
             meet, end = np.concatenate(metas), np.concatenate(ends)
-            val = best[meet] * _FACTOR[np.concatenate(ws)]
-            if _kth_distinct(val, end, k, self.n) > best[order[done]] * top_factor:
+            kth = _kth_key(meet, end, best[meet] * _FACTOR[np.concatenate(ws)], hops, k, self.n)
+            if kth is None:
+                continue
+            # Prefixes still able to beat the k-th: a contiguous run at the head of the rest.
+            rest = order[done:]
+            bound = best[rest] * top_factor
+            able = (bound > kth[0]) | (
+                (bound == kth[0])
+                & ((hops[rest] < kth[1]) | ((hops[rest] == kth[1]) & (rest < kth[2])))
+            )
+            needed = int(np.argmin(able)) if not able.all() else rest.size
+            if needed == 0:
                 break
+            chunk = needed  # exactly those, then the rest can be skipped
         if not metas:
             return _EMPTY_I64, _EMPTY_I64, np.zeros(0, dtype=np.int8)
         return np.concatenate(metas), np.concatenate(ends), np.concatenate(ws)
@@ -1088,17 +1122,33 @@ def _check_path_args(k: int, max_hops: int) -> None:
         raise ValueError(f"max_hops must be between 1 and {MAX_PATH_HOPS}")
 
 
-def _kth_distinct(val: FloatArray, end: IntArray, k: int, n: int) -> float:
-    """The k-th largest of the per-``end`` maximum values (-1 when fewer than k ends); ends
-    are node ids below ``n`` and values are positive."""
+def _kth_key(
+    meet: IntArray, end: IntArray, val: FloatArray, hops: Int8Array, k: int, n: int
+) -> tuple[float, int, int] | None:
+    """The (value, hops, meeting node) of the k-th best holder among entries ``meet → end``
+    (each holder by its best entry: higher value, then fewer hops, then smaller meeting
+    node), or None when fewer than k holders are there. Ends are node ids below ``n``."""
     if val.size < k:
-        return -1.0
+        return None
     top = np.zeros(n, dtype=np.float64)  # lazily zeroed: touched at the ends only
     np.maximum.at(top, end, val)
     per_end = top[arrays.unique(end)]
     if per_end.size < k:
-        return -1.0
-    return float(-np.partition(-per_end, k - 1)[k - 1])
+        return None
+    kth_value = float(-np.partition(-per_end, k - 1)[k - 1])
+    # Only entries at or above the k-th value can be the k-th holder's: rank those fully.
+    near = np.flatnonzero(val >= kth_value)
+    m, e, v = meet[near], end[near], val[near]
+    h = hops[m].astype(np.int64)
+    ranked = np.lexsort((m, h, -v))
+    seen: set[int] = set()
+    for i in ranked.tolist():  # the holders' best entries in rank order, up to the k-th
+        holder = int(e[i])
+        if holder not in seen:
+            seen.add(holder)
+            if len(seen) == k:
+                return float(v[i]), int(h[i]), int(m[i])
+    return None
 
 
 def _top_k(k: int, score: FloatArray, *tie_keys: IntArray) -> IntArray:

@@ -707,23 +707,35 @@ def _fuse_semantic(ctx: _Ctx, hits: dict[tuple[str, int, int], _Hit], kinds: Seq
     if not near:
         return
     rank_of = {doc_id: i for i, (doc_id, _) in enumerate(near)}
+    similarity = dict(near)
     ids = list(rank_of)
     for kind in wanted:
         allowed = sorted(_visible_by_id(ctx, kind, ids), key=lambda h: rank_of[h.doc_id])
         if not allowed:
             continue
-        own = [h for h in hits.values() if h.kind == kind]
-        text_rank = [h.doc_id for h in sorted(own, key=lambda h: -h.text)]
+        own = sorted((h for h in hits.values() if h.kind == kind), key=lambda h: -h.text)
+        scale = [h.text for h in own]
         sem_rank = [h.doc_id for h in allowed]
-        fused = rules.rrf([text_rank, sem_rank], weights=(1.0, ctx.settings.search_semantic_weight))
-        top = max(fused.values(), default=0.0)
+        fused = rules.rrf(
+            [[h.doc_id for h in own], sem_rank], weights=(1.0, ctx.settings.search_semantic_weight)
+        )
         for h in allowed:
             hits.setdefault((h.kind, h.ref_id, h.owner_id), h)
         position = {doc_id: i + 1 for i, doc_id in enumerate(sem_rank)}
-        for h in hits.values():
-            if h.kind == kind:
-                h.text = fused.get(h.doc_id, 0.0) / top if top > 0 else 0.0
-                h.semantic_rank = position.get(h.doc_id)
+        order = sorted(
+            (h for h in hits.values() if h.kind == kind),
+            key=lambda h: (-fused.get(h.doc_id, 0.0), h.doc_id),
+        )
+        # The fusion decides the order; the values stay full text's (the i-th place gets the
+        # i-th best text score of the kind), so a fused list never outranks the other kinds
+        # by RRF's flat values, and a partial match keeps its coverage-scaled score. Places
+        # past full text's list get its lowest score; with no text match at all, the cosine.
+        for i, h in enumerate(order):
+            if i < len(scale):
+                h.text = scale[i]
+            else:
+                h.text = scale[-1] if scale else max(0.0, float(similarity[h.doc_id]))
+            h.semantic_rank = position.get(h.doc_id)
 
 
 def _visible_by_id(ctx: _Ctx, kind: str, doc_ids: Sequence[int]) -> list[_Hit]:

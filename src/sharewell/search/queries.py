@@ -687,14 +687,15 @@ def _standing_scores(
 def _fuse_semantic(ctx: _Ctx, hits: dict[tuple[str, int, int], _Hit], kinds: Sequence[str]) -> None:
     """Reciprocal rank fusion of the full-text ranking with the nearest documents by meaning
     (profiles, insights and comments; only those at least
-    ``SHAREWELL_SEARCH_SEMANTIC_MIN_SIMILARITY`` alike), one kind at a time; the fused value,
-    scaled so each kind's best is 1 as its full-text score was, becomes the text signal.
-    Fusing per kind keeps the kinds on the scale full text put them on: cards and aggregates
-    have no vectors, and one fusion over every kind ranked them below any profile the
-    model also found, so they fell off the first page (bench/results/semantic.md). The
-    nearest documents pass exactly the visibility rules and filters of a full-text match
-    (``_visible_by_id``, re-matched by id in the searcher's session), so meaning can only
-    find what a word search by the same member could show."""
+    ``SHAREWELL_SEARCH_SEMANTIC_MIN_SIMILARITY`` alike), one kind at a time. The fusion sets
+    the order within the kind; the values stay full text's (see below), so the kinds stay
+    on the scale full text put them on. Cards and aggregates have no vectors: one fusion over
+    every kind, with RRF's flat values as the text signal, ranked them below any profile the
+    model also found and they fell off the first page (nDCG@10 of card queries 0.0,
+    bench/results/search_quality.md). The nearest documents pass exactly the visibility
+    rules and filters of a full-text match (``_visible_by_id``, re-matched by id in the
+    searcher's session), so meaning can only find what a word search by the same member
+    could show."""
     wanted = [k for k in kinds if k in semantic.KINDS]
     if not wanted:
         return

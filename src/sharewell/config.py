@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; e.g. `postgresql+psycopg://user@host/db`. "
         "Default: SQLite file `sharewell.sqlite3` in the data directory.",
     )
+    sqlite_mmap_mb: int = Field(
+        2048,
+        ge=0,
+        description="SQLite reads the database file through a memory map of up to this many "
+        "MiB (0: plain reads). Python's bundled SQLite caps it at 2048.",
+    )
     base_url: str = Field(
         "http://127.0.0.1:8000", description="Public URL, used in links sent by mail and feeds."
     )

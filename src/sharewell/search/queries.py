@@ -185,6 +185,30 @@ def _ranked(
     # needs no kind or visibility token; ``contacts`` is still re-checked for the contacts
     # kept, so a stale document can only miss, never show.
     part = backends.part_of(kind, visibility)
+    # A card's full-text score is never used, but in an any-word search of three or more
+    # words it is what picks the cards with most of them. With every word required it adds
+    # nothing, and neither does it for two words: the cards with both were seen by the
+    # all-words pass, and every other card has one of the two, so its text score is the same
+    # whatever bm25 says (bm25 over every card with either word was most of a slow search
+    # at 100k).
+    ranked = kind != "contact" or (q.mode == "or" and len(q.groups) > 2)
+    if not ranked and ctx.dialect == "sqlite":
+        # Unranked on SQLite: the first visible matches in document order, the join streamed
+        # from the FTS5 table in rowid order and stopped at the limit (no bound on how many
+        # matches visibility may drop, and a tenth of the time of a bounded subquery).
+        m = backends.match(ctx.dialect, q, with_name=with_name, part=part)
+        stmt = (
+            select(
+                SearchDocument.id,
+                SearchDocument.ref_id,
+                SearchDocument.owner_id,
+                literal_column("0.0").label("score"),
+            )
+            .select_from(m.source)
+            .where(m.where, SearchDocument.kind == kind)
+        )
+        stmt = extra(_scope(ctx, stmt))
+        return stmt.order_by(backends.fts_table(part).c.rowid).limit(ctx.candidates)
     if ctx.ball is None:
         best = backends.candidates(
             ctx.dialect,
@@ -193,13 +217,7 @@ def _ranked(
             part=part,
             limit=ctx.candidates * OVERFETCH,
             since_doc_id=ctx.params.since_doc_id,
-            # A card's full-text score is never used, but in an any-word search of three or
-            # more words it is what picks the cards with most of them. With every word
-            # required it adds nothing, and neither does it for two words: the cards with
-            # both were seen by the all-words pass, and every other card has one of the two,
-            # so its text score is the same whatever bm25 says (bm25 over every card with
-            # either word was most of a slow search at 100k).
-            ranked=kind != "contact" or (q.mode == "or" and len(q.groups) > 2),
+            ranked=ranked,
         )
         stmt = (
             select(

@@ -197,7 +197,7 @@ def _ranked(
         # from the FTS5 table in rowid order and stopped at the limit (no bound on how many
         # matches visibility may drop, and a tenth of the time of a bounded subquery).
         m = backends.match(ctx.dialect, q, with_name=with_name, part=part)
-        stmt = (
+        stmt: Any = (
             select(
                 SearchDocument.id,
                 SearchDocument.ref_id,
@@ -393,35 +393,60 @@ def _found(ctx: _Ctx, hits: dict[tuple[str, int, int], _Hit], enough: int) -> in
     return n
 
 
-def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
-    """Holders with at least ``min_group_size`` counted entries matching every word (names are
-    never searched): shown only as a count, and the count is exact.
+AGGREGATES_SHOWN = 10  # holders a search returns as aggregates, most matching entries first
+AGGREGATE_BATCH = 64  # holders re-checked against ``contacts`` per round
 
-    In two steps, so the visibility re-check reads ``contacts`` only where it can matter: the
-    partition's matches are grouped by holder first (a re-check can only remove entries, so a
-    holder below the minimum before it stays below after it), and only the entries of holders
-    at or above the minimum are re-checked against ``contacts`` and counted again. A common
-    two-word query matches thousands of counted entries, nearly all of them one or two per
-    holder. The holder's account state is checked once per holder."""
+
+def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
+    """The ``AGGREGATES_SHOWN`` holders with the most counted entries matching every word
+    (names are never searched), each with at least ``min_group_size`` of them: shown only as
+    a count, and the count is exact.
+
+    The partition's matches are counted per holder in the database (only holders at the
+    minimum come back), most first, in rounds of ``AGGREGATE_BATCH``; each round's entries
+    are re-checked against ``contacts`` (still counted, not opted out, still the holder's)
+    with the holder's account state. A re-check can only lower a count, so once the best
+    re-checked holders fill the list with counts at or above the next unchecked holder's
+    count, no later holder can enter it: a broad word ("engineer") matches hundreds of
+    thousands of counted entries of tens of thousands of holders, and only the first round
+    is ever re-checked."""
     least = ctx.settings.min_group_size
     m = backends.match(ctx.dialect, replace(q, mode="and"), with_name=False, part="counted")
+    count = func.count()
     groups = (
-        select(SearchDocument.owner_id, backends.id_list(ctx.dialect, SearchDocument.ref_id))
+        select(
+            SearchDocument.owner_id,
+            count.label("n"),
+            backends.id_list(ctx.dialect, SearchDocument.ref_id),
+        )
         .select_from(m.source)
         # No condition on ``kind`` (the partition holds contacts only): SQLite would serve it
         # from the (kind, ref_id) index and probe the full-text index once per contact.
         .where(m.where, SearchDocument.owner_id != ctx.viewer.id)
         .group_by(SearchDocument.owner_id)
-        # Grouped in the database: only holders at the minimum already come back, not every
-        # match (a common two-word query matches thousands of counted entries).
-        .having(func.count() >= least)
+        .having(count >= least)
+        .order_by(count.desc(), SearchDocument.owner_id)
     )
-    wanted = {
-        int(holder): backends.ids_of(refs)
-        for holder, refs in ctx.session.execute(_scope(ctx, groups))
-    }
+    groups = _scope(ctx, groups)
+    exact: dict[int, int] = {}
+    offset = 0
+    while True:
+        batch = ctx.session.execute(groups.limit(AGGREGATE_BATCH).offset(offset)).all()
+        offset += len(batch)
+        exact.update(_recount(ctx, {int(h): backends.ids_of(refs) for h, _, refs in batch}))
+        best = sorted(exact.items(), key=lambda t: (-t[1], t[0]))[:AGGREGATES_SHOWN]
+        if len(batch) < AGGREGATE_BATCH:
+            break  # every holder at the minimum has been re-checked
+        if len(best) == AGGREGATES_SHOWN and best[-1][1] >= int(batch[-1][1]):
+            break  # unchecked holders have at most the last round's smallest count
+    return [_Hit("aggregate", 0, 0, h, 0.7, extra={"count": n}) for h, n in best]
+
+
+def _recount(ctx: _Ctx, wanted: dict[int, list[int]]) -> dict[int, int]:
+    """Each holder's matching entries still counted for that holder (and not opted out),
+    for active holders at the minimum after the re-check."""
     if not wanted:
-        return []
+        return {}
     still = ctx.session.execute(
         select(Contact.holder_id, Contact.id).where(
             ids_in(ctx.session, Contact.id, sorted(r for refs in wanted.values() for r in refs)),
@@ -434,9 +459,9 @@ def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     for holder, contact_id in still:
         if owner_of.get(int(contact_id)) == int(holder):  # counted for its own holder only
             counts[int(holder)] = counts.get(int(holder), 0) + 1
-    counts = {h: n for h, n in counts.items() if n >= least}
+    counts = {h: n for h, n in counts.items() if n >= ctx.settings.min_group_size}
     if not counts:
-        return []
+        return {}
     active = set(
         ctx.session.scalars(
             select(Member.id).where(
@@ -444,8 +469,7 @@ def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
             )
         )
     )
-    best = sorted(((n, h) for h, n in counts.items() if h in active), key=lambda t: (-t[0], t[1]))
-    return [_Hit("aggregate", 0, 0, h, 0.7, extra={"count": n}) for n, h in best[:10]]
+    return {h: n for h, n in counts.items() if h in active}
 
 
 _MATCHERS: dict[str, Callable[[_Ctx, rules.Query], list[_Hit]]] = {

@@ -4,8 +4,10 @@ still find every entry they may see, and never one they may not, whatever the in
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from tests.factories import Members
 
 from sharewell.config import Settings
 from sharewell.contacts import optouts, sharing
@@ -13,6 +15,7 @@ from sharewell.contacts import service as contact_service
 from sharewell.contacts.models import Contact
 from sharewell.contacts.schemas import ContactIn
 from sharewell.network.graph import GraphIndex
+from sharewell.search import queries
 from sharewell.search.models import SearchDocument
 from sharewell.search.queries import SearchParams, search
 
@@ -120,3 +123,58 @@ def test_an_aggregate_counts_only_entries_still_counted_whatever_the_index_says(
         )
         db.expire_all()
         assert counts() == ([3] if n == 1 else [])  # 4 - 1 = 3 is shown; 2 is below 3
+
+
+def test_aggregates_are_the_holders_with_most_entries_still_counted_in_any_round_size(
+    db: Session,
+    world: World,
+    members: Members,
+    settings: Settings,
+    graph: GraphIndex,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Holders are re-checked a round at a time, most matches first; a holder the index
+    over-counts (entries made private behind its back) falls to its real place, and the
+    answer is the same whatever the round size."""
+    sizes = {"Ada": 7, "Bo": 5, "Cy": 4, "Di": 3}
+    holders = {name: members.create(f"{name} Counter") for name in sizes}
+    for name, n in sizes.items():
+        for i in range(n):
+            c = contact_service.create_contact(
+                db,
+                holders[name],
+                ContactIn(full_name=f"{name} Contact{i}", company="Zeta", title="Data Engineer"),
+            )
+            sharing.set_visibility(db, holders[name], c.public_id, "counted")
+    db.flush()
+    # Four of Ada's seven go private behind the index's back: 3 remain, below Cy's 4.
+    ada = db.scalars(
+        select(Contact.id).where(Contact.full_name.like("Ada Contact%")).order_by(Contact.id)
+    ).all()
+    db.execute(
+        update(Contact)
+        .where(Contact.id.in_(ada[:4]))
+        .values(visibility="private")
+        .execution_options(synchronize_session=False)
+    )
+    db.expire_all()
+
+    def top(batch: int, shown: int) -> list[tuple[str, int | None]]:
+        monkeypatch.setattr(queries, "AGGREGATE_BATCH", batch)
+        monkeypatch.setattr(queries, "AGGREGATES_SHOWN", shown)
+        out = search(
+            db,
+            world.searcher,
+            SearchParams(q="data engineer", company="Zeta", kinds=("aggregate",)),
+            settings,
+            graph,
+        )
+        return sorted(
+            ((h.member.display_name, h.count) for h in out.items if h.member),
+            key=lambda t: (-(t[1] or 0), t[0]),
+        )  # the page orders by the blend (closeness, standing); the choice is by count
+
+    want = [("Bo Counter", 5), ("Cy Counter", 4)]
+    for batch in (1, 2, 3, 64):
+        assert top(batch, 2) == want
+    assert top(1, 10) == [*want, ("Ada Counter", 3), ("Di Counter", 3)]

@@ -108,7 +108,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 - SQLAlchemy's API
 
 
-SQLITE_MMAP_MB = 2048  # the default of ``SHAREWELL_SQLITE_MMAP_MB``
+SQLITE_MMAP_MB: int = Settings.model_fields["sqlite_mmap_mb"].default  # one default, in config
 
 
 def _configure_sqlite(engine: Engine, mmap_mb: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharewell.db import Base, utcnow
@@ -37,6 +37,17 @@ class Member(Base):
     )
     links: Mapped[list[ProfileLink]] = relationship(
         order_by="ProfileLink.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (
+        # Only suspended members are in it, so reading them all (standing_of, per search and
+        # path query) is a tiny index-only read, not a scan of every member.
+        Index(
+            "ix_members_suspended",
+            "suspended_at",
+            sqlite_where=text("suspended_at IS NOT NULL"),
+            postgresql_where=text("suspended_at IS NOT NULL"),
+        ),
     )
 
     @property

@@ -83,37 +83,87 @@ def fts_layout() -> dict[str, str]:
     return {fts_table_name(p): part_condition(p, "{row}") for p in PARTS}
 
 
+# The counted partition is contentless (FTS5 ``content=''``) and its rowid is the holder and
+# the document packed into one integer (``owner_id << 32 | id``): an aggregate counts a
+# holder's matching entries by grouping the rowids the index returns, without reading each
+# matching document (at 100k members a common title word and a city match thousands of
+# counted entries; reading their documents was most of an aggregate's time). Nothing reads a
+# counted document's text from the index: it is never shown, only counted.
+PACKED_TABLES = frozenset({fts_table_name("counted")})
+OWNER_SHIFT = 32
+
+
+def packed_owner(rowid: str) -> str:
+    """SQL of the holder in a packed rowid."""
+    return f"({rowid} >> {OWNER_SHIFT})"
+
+
+def packed_document(rowid: str) -> str:
+    """SQL of the document id in a packed rowid."""
+    return f"({rowid} & {2**OWNER_SHIFT - 1})"
+
+
+def _rowid(table: str, row: str, packed: frozenset[str]) -> str:
+    if table in packed:
+        return f"(({row}owner_id << {OWNER_SHIFT}) | {row}id)"
+    return f"{row}id"
+
+
 def sqlite_fts_ddl(layout: Mapping[str, str] | None = None) -> list[str]:
-    """The FTS5 tables of ``layout`` (external content over ``search_documents``) and the
-    three triggers that keep them current: each statement of a trigger writes only to the
-    tables whose condition the old or new row meets, deletes first (an FTS5 'delete' after the
-    insert of the same rowid would remove the new tokens too)."""
+    """The FTS5 tables of ``layout`` and the triggers that keep them current."""
     tables = fts_layout() if layout is None else layout
-    ddl = [
+    return [*sqlite_fts_tables(tables), *sqlite_fts_triggers(tables)]
+
+
+def sqlite_fts_tables(
+    tables: Mapping[str, str], packed: frozenset[str] = PACKED_TABLES
+) -> list[str]:
+    """External content over ``search_documents``; the packed tables contentless."""
+    tokenize = "tokenize='porter unicode61 remove_diacritics 2'"
+    external = "content='search_documents', content_rowid='id'"
+    contentless = "content=''"
+    return [
         f"CREATE VIRTUAL TABLE {t} USING fts5({FTS_COLUMNS}, "
-        "content='search_documents', content_rowid='id', "
-        "tokenize='porter unicode61 remove_diacritics 2')"
+        f"{contentless if t in packed else external}, {tokenize})"
         for t in tables
     ]
-    new = "new.id, new.name, new.title, new.body, new.facets"
-    old = "old.id, old.name, old.title, old.body, old.facets"
+
+
+def sqlite_fts_triggers(
+    tables: Mapping[str, str], packed: frozenset[str] = PACKED_TABLES
+) -> list[str]:
+    """The three triggers on ``search_documents`` that feed every table of ``tables``: each
+    statement writes only to the tables whose condition the old or new row meets, deletes
+    first (an FTS5 'delete' after the insert of the same rowid would remove the new tokens
+    too). A 'delete' gives the old row's values, which a contentless table needs to find its
+    tokens."""
+
+    def values(t: str, row: str) -> str:
+        return f"{_rowid(t, row, packed)}, {row}name, {row}title, {row}body, {row}facets"
+
     adds = "".join(
-        f"INSERT INTO {t}(rowid, {FTS_COLUMNS}) SELECT {new} WHERE {c.format(row='new.')}; "
+        f"INSERT INTO {t}(rowid, {FTS_COLUMNS}) SELECT {values(t, 'new.')} "
+        f"WHERE {c.format(row='new.')}; "
         for t, c in tables.items()
     )
     removes = "".join(
-        f"INSERT INTO {t}({t}, rowid, {FTS_COLUMNS}) SELECT 'delete', {old} "
+        f"INSERT INTO {t}({t}, rowid, {FTS_COLUMNS}) SELECT 'delete', {values(t, 'old.')} "
         f"WHERE {c.format(row='old.')}; "
         for t, c in tables.items()
     )
     on = "AFTER {} ON search_documents BEGIN "
-    ddl.append(f"CREATE TRIGGER search_documents_ai {on.format('INSERT')}{adds}END")
-    ddl.append(f"CREATE TRIGGER search_documents_ad {on.format('DELETE')}{removes}END")
-    ddl.append(f"CREATE TRIGGER search_documents_au {on.format('UPDATE')}{removes}{adds}END")
-    return ddl
+    return [
+        f"CREATE TRIGGER search_documents_ai {on.format('INSERT')}{adds}END",
+        f"CREATE TRIGGER search_documents_ad {on.format('DELETE')}{removes}END",
+        f"CREATE TRIGGER search_documents_au {on.format('UPDATE')}{removes}{adds}END",
+    ]
 
 
-def fill_sqlite_fts(conn: Connection, layout: Mapping[str, str] | None = None) -> None:
+def fill_sqlite_fts(
+    conn: Connection,
+    layout: Mapping[str, str] | None = None,
+    packed: frozenset[str] = PACKED_TABLES,
+) -> None:
     """Build every FTS5 table of ``layout`` from ``search_documents`` in one pass each (after
     a bulk load with the triggers paused, and in the migration that made the partitions)."""
     tables = fts_layout() if layout is None else layout
@@ -122,7 +172,7 @@ def fill_sqlite_fts(conn: Connection, layout: Mapping[str, str] | None = None) -
         conn.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('delete-all')")  # noqa: S608  # nosemgrep: sql-built-from-strings
         conn.exec_driver_sql(
             f"INSERT INTO {t}(rowid, {FTS_COLUMNS}) "  # noqa: S608
-            f"SELECT id, name, title, body, facets FROM search_documents "
+            f"SELECT {_rowid(t, '', packed)}, name, title, body, facets FROM search_documents "
             f"WHERE {c.format(row='')}"
         )
 
@@ -183,10 +233,14 @@ def match(dialect: str, q: rules.Query, *, with_name: bool, part: str) -> Match:
             score=func.ts_rank(tsv, tsq),
         )
     fts = fts_table(part)
+    name = fts_table_name(part)
+    document: Any = fts.c.rowid
+    if name in PACKED_TABLES:
+        document = literal_column(packed_document(f"{name}.rowid"))
     return Match(
-        source=fts.join(SearchDocument, SearchDocument.id == fts.c.rowid),
+        source=fts.join(SearchDocument, SearchDocument.id == document),
         where=_fts_match(part, q, with_name=with_name),
-        score=literal_column(f"-bm25({fts_table_name(part)}, {BM25_WEIGHTS})"),
+        score=literal_column(f"-bm25({name}, {BM25_WEIGHTS})"),
     )
 
 
@@ -208,6 +262,8 @@ def candidates(
     ``ranked=False`` (cards, whose full-text score is never used) takes the first ``limit``
     matches in index order with score 0: no bm25 / ``ts_rank`` for every match and no sort,
     so the index can stop reading once it has them."""
+    if dialect != "postgresql" and fts_table_name(part) in PACKED_TABLES:
+        raise ValueError(f"the {part} partition's rowids are packed: it is grouped, not ranked")
     score: ColumnElement[Any]
     if dialect == "postgresql":
         tsq = _tsquery(q, with_name=with_name)

@@ -156,13 +156,15 @@ def parse(
 # --- matching, one kind at a time -------------------------------------------------------------
 
 
-def _scope(ctx: _Ctx, stmt: Any) -> Any:
+def _scope(
+    ctx: _Ctx, stmt: Any, owner: Any = SearchDocument.owner_id, doc: Any = SearchDocument.id
+) -> Any:
     if ctx.blocked:
-        stmt = stmt.where(SearchDocument.owner_id.not_in(ctx.blocked))
+        stmt = stmt.where(owner.not_in(ctx.blocked))
     if ctx.ball is not None:
-        stmt = stmt.where(SearchDocument.owner_id.in_(ctx.ball))
+        stmt = stmt.where(owner.in_(ctx.ball))
     if ctx.params.since_doc_id:
-        stmt = stmt.where(SearchDocument.id > ctx.params.since_doc_id)
+        stmt = stmt.where(doc > ctx.params.since_doc_id)
     return stmt
 
 
@@ -410,24 +412,7 @@ def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     count, no later holder can enter it: a broad word ("engineer") matches hundreds of
     thousands of counted entries of tens of thousands of holders, and only the first round
     is ever re-checked."""
-    least = ctx.settings.min_group_size
-    m = backends.match(ctx.dialect, replace(q, mode="and"), with_name=False, part="counted")
-    count = func.count()
-    groups = (
-        select(
-            SearchDocument.owner_id,
-            count.label("n"),
-            backends.id_list(ctx.dialect, SearchDocument.ref_id),
-        )
-        .select_from(m.source)
-        # No condition on ``kind`` (the partition holds contacts only): SQLite would serve it
-        # from the (kind, ref_id) index and probe the full-text index once per contact.
-        .where(m.where, SearchDocument.owner_id != ctx.viewer.id)
-        .group_by(SearchDocument.owner_id)
-        .having(count >= least)
-        .order_by(count.desc(), SearchDocument.owner_id)
-    )
-    groups = _scope(ctx, groups)
+    groups = _counted_groups(ctx, replace(q, mode="and"))
     exact: dict[int, int] = {}
     offset = 0
     while True:
@@ -442,22 +427,56 @@ def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     return [_Hit("aggregate", 0, 0, h, 0.7, extra={"count": n}) for h, n in best]
 
 
+def _counted_groups(ctx: _Ctx, q: rules.Query) -> Any:
+    """(holder, matching counted entries, their document ids) for every holder with at least
+    ``min_group_size`` of them, most first. On SQLite the counted partition's rowid carries the
+    holder (``backends.PACKED_TABLES``), so the index's rowids are grouped without reading a
+    document; on PostgreSQL each match's row gives its owner."""
+    owner: Any
+    doc: Any
+    if ctx.dialect == "sqlite":
+        rowid = f"{backends.fts_table_name('counted')}.rowid"
+        owner = literal_column(backends.packed_owner(rowid))
+        doc = literal_column(backends.packed_document(rowid))
+        source: Any = backends.fts_table("counted")
+        where: Any = backends.fts_match("counted", rules.fts5_expression(q, with_name=False))
+    else:
+        m = backends.match(ctx.dialect, q, with_name=False, part="counted")
+        owner, doc, source, where = SearchDocument.owner_id, SearchDocument.id, m.source, m.where
+    count = func.count()
+    stmt = (
+        select(owner, count.label("n"), backends.id_list(ctx.dialect, doc))
+        .select_from(source)
+        # No condition on ``kind`` (the partition holds contacts only): SQLite would serve it
+        # from the (kind, ref_id) index and probe the full-text index once per contact.
+        .where(where, owner != ctx.viewer.id)
+        .group_by(owner)
+        .having(count >= ctx.settings.min_group_size)
+        .order_by(count.desc(), owner)
+    )
+    return _scope(ctx, stmt, owner, doc)
+
+
 def _recount(ctx: _Ctx, wanted: dict[int, list[int]]) -> dict[int, int]:
-    """Each holder's matching entries still counted for that holder (and not opted out),
-    for active holders at the minimum after the re-check."""
+    """Each holder's matching entries (by document id) still counted for that holder (and not
+    opted out), for active holders at the minimum after the re-check."""
     if not wanted:
         return {}
+    doc_ids = sorted(d for docs in wanted.values() for d in docs)
     still = ctx.session.execute(
-        select(Contact.holder_id, Contact.id).where(
-            ids_in(ctx.session, Contact.id, sorted(r for refs in wanted.values() for r in refs)),
+        select(SearchDocument.id, Contact.holder_id)
+        .join(Contact, Contact.id == SearchDocument.ref_id)
+        .where(
+            ids_in(ctx.session, SearchDocument.id, doc_ids),
+            SearchDocument.kind == "contact",
             Contact.visibility == "counted",
             Contact.opted_out.is_(False),
         )
     )
-    owner_of = {r: h for h, refs in wanted.items() for r in refs}
+    owner_of = {d: h for h, docs in wanted.items() for d in docs}
     counts: dict[int, int] = {}
-    for holder, contact_id in still:
-        if owner_of.get(int(contact_id)) == int(holder):  # counted for its own holder only
+    for doc_id, holder in still:
+        if owner_of.get(int(doc_id)) == int(holder):  # counted for its own holder only
             counts[int(holder)] = counts.get(int(holder), 0) + 1
     counts = {h: n for h, n in counts.items() if n >= ctx.settings.min_group_size}
     if not counts:

@@ -4,15 +4,18 @@ search) use; the rest serves profiles, member lists, leaderboards and the admin 
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from sharewell.db import ids_in
 from sharewell.errors import NotFound
 from sharewell.members.models import Member, Topic
 from sharewell.members.schemas import TopicOut
@@ -41,19 +44,76 @@ from sharewell.standing.schemas import (
 )
 
 
+@dataclass(frozen=True)
+class _ScoreTable:
+    """One finished run's overall scores, sorted by member id (a per-process copy)."""
+
+    key: tuple[Any, ...]
+    member_ids: npt.NDArray[np.int64]
+    scores: npt.NDArray[np.float64]
+
+
+_score_table: _ScoreTable | None = None
+_score_lock = threading.Lock()
+
+
+def _run_key(session: Session) -> tuple[Any, ...] | None:
+    """What identifies the scores in ``standing_scores``: every run rewrites the whole table,
+    so the latest finished run does. Its duration (a float from the run's own clock) is part
+    of the key, so a run with the same id and dates in another database (or after a rollback)
+    is never taken for it."""
+    row = session.execute(
+        select(StandingRun.id, StandingRun.started_at, StandingRun.seconds, StandingRun.scored)
+        .where(StandingRun.finished_at.is_not(None))
+        .order_by(StandingRun.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return (str(session.get_bind().engine.url), *row)
+
+
+def _scores(session: Session) -> _ScoreTable | None:
+    global _score_table
+    key = _run_key(session)
+    if key is None:
+        return None
+    table = _score_table
+    if table is not None and table.key == key:
+        return table
+    rows = session.execute(
+        select(StandingScore.member_id, StandingScore.score).order_by(StandingScore.member_id)
+    ).all()
+    table = _ScoreTable(
+        key=key,
+        member_ids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+        scores=np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows)),
+    )
+    with _score_lock:
+        _score_table = table
+    return table
+
+
 def standing_of(session: Session, member_ids: Iterable[int]) -> dict[int, float]:
     """Current overall standing of each member (a share of all standing, summing to 1 over the
-    network); 0.0 for members without standing, unknown or suspended ones. For ranking."""
+    network); 0.0 for members without standing, unknown or suspended ones. For ranking.
+
+    Search and paths ask this for hundreds of members a query. The scores change only when a
+    run rewrites them, so a process keeps the latest run's as sorted arrays and reads two
+    small things a call: the latest run's key and the suspended members (a partial index
+    holds only those), instead of hundreds of rows."""
     wanted = sorted(set(member_ids))
     out = dict.fromkeys(wanted, 0.0)
-    for start in range(0, len(wanted), 1000):
-        chunk = wanted[start : start + 1000]
-        query = (
-            select(StandingScore.member_id, StandingScore.score)
-            .join(Member, Member.id == StandingScore.member_id)
-            .where(ids_in(session, StandingScore.member_id, chunk), Member.suspended_at.is_(None))
-        )
-        out.update({m: float(s) for m, s in session.execute(query)})
+    table = _scores(session) if wanted else None
+    if table is None or table.member_ids.size == 0:
+        return out
+    ids = np.asarray(wanted, dtype=np.int64)
+    at = np.minimum(np.searchsorted(table.member_ids, ids), table.member_ids.size - 1)
+    found = table.member_ids[at] == ids
+    out.update(zip(ids[found].tolist(), table.scores[at[found]].tolist(), strict=True))
+    for member_id in session.scalars(select(Member.id).where(Member.suspended_at.is_not(None))):
+        if member_id in out:
+            out[member_id] = 0.0
     return out
 
 

@@ -462,21 +462,25 @@ def _recount(ctx: _Ctx, wanted: dict[int, list[int]]) -> dict[int, int]:
     opted out), for active holders at the minimum after the re-check."""
     if not wanted:
         return {}
-    doc_ids = sorted(d for docs in wanted.values() for d in docs)
+    # Two steps, each driven by its own ids: joined in one statement, SQLite may instead walk
+    # every counted contact and probe the documents.
+    holder_of_doc = {d: h for h, docs in wanted.items() for d in docs}
+    refs = ctx.session.execute(
+        select(SearchDocument.id, SearchDocument.ref_id).where(
+            ids_in(ctx.session, SearchDocument.id, sorted(holder_of_doc))
+        )
+    )
+    owner_of = {int(ref): holder_of_doc[int(doc)] for doc, ref in refs}
     still = ctx.session.execute(
-        select(SearchDocument.id, Contact.holder_id)
-        .join(Contact, Contact.id == SearchDocument.ref_id)
-        .where(
-            ids_in(ctx.session, SearchDocument.id, doc_ids),
-            SearchDocument.kind == "contact",
+        select(Contact.holder_id, Contact.id).where(
+            ids_in(ctx.session, Contact.id, sorted(owner_of)),
             Contact.visibility == "counted",
             Contact.opted_out.is_(False),
         )
     )
-    owner_of = {d: h for h, docs in wanted.items() for d in docs}
     counts: dict[int, int] = {}
-    for doc_id, holder in still:
-        if owner_of.get(int(doc_id)) == int(holder):  # counted for its own holder only
+    for holder, contact_id in still:
+        if owner_of.get(int(contact_id)) == int(holder):  # counted for its own holder only
             counts[int(holder)] = counts.get(int(holder), 0) + 1
     counts = {h: n for h, n in counts.items() if n >= ctx.settings.min_group_size}
     if not counts:

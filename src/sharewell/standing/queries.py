@@ -4,7 +4,6 @@ search) use; the rest serves profiles, member lists, leaderboards and the admin 
 from __future__ import annotations
 
 import math
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,8 +52,8 @@ class _ScoreTable:
     scores: npt.NDArray[np.float64]
 
 
+# Replaced whole (one reference assignment), so a reader sees either table, never a mix.
 _score_table: _ScoreTable | None = None
-_score_lock = threading.Lock()
 
 
 def _run_key(session: Session) -> tuple[Any, ...] | None:
@@ -89,8 +88,7 @@ def _scores(session: Session) -> _ScoreTable | None:
         member_ids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
         scores=np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows)),
     )
-    with _score_lock:
-        _score_table = table
+    _score_table = table
     return table
 
 

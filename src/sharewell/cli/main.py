@@ -864,7 +864,7 @@ def search_reindex(
     factory = make_session_factory(engine)
     started = time.perf_counter()
     with session_scope(factory) as session:
-        counts = indexing.reindex_all(session)
+        counts = indexing.rebuild_all(session)
         encoded = semantic.build_vectors(session) if vectors else 0
     took = time.perf_counter() - started
     console.print(

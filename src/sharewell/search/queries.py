@@ -194,6 +194,8 @@ def _ranked(
     # whatever bm25 says (bm25 over every card with either word was most of a slow search
     # at 100k).
     ranked = kind != "contact" or (q.mode == "or" and len(q.groups) > 2)
+    if not ranked:
+        q = _compound(ctx, q)  # no score is read, so the words may be asked as compounds
     if not ranked and ctx.dialect == "sqlite":
         # Unranked on SQLite: the first visible matches in document order, the join streamed
         # from the FTS5 table in rowid order and stopped at the limit (no bound on how many
@@ -246,6 +248,13 @@ def _ranked(
     )
     stmt = extra(_scope(ctx, stmt))
     return stmt.order_by(m.score.desc(), SearchDocument.id).limit(ctx.candidates)
+
+
+def _compound(ctx: _Ctx, q: rules.Query) -> rules.Query:
+    """``q`` through compound tokens when it has a company or city filter (contacts only:
+    ``rules.compound``); the stopwords PostgreSQL drops from a plain query are left out."""
+    stopwords = rules.PG_STOPWORDS if ctx.dialect == "postgresql" else frozenset()
+    return rules.compound(q, stopwords) or q
 
 
 def _normalise(rows: Sequence[Any]) -> list[tuple[int, int, int, float]]:
@@ -432,6 +441,7 @@ def _counted_groups(ctx: _Ctx, q: rules.Query) -> Any:
     ``min_group_size`` of them, most first. On SQLite the counted partition's rowid carries the
     holder (``backends.PACKED_TABLES``), so the index's rowids are grouped without reading a
     document; on PostgreSQL each match's row gives its owner."""
+    q = _compound(ctx, q)
     owner: Any
     doc: Any
     if ctx.dialect == "sqlite":

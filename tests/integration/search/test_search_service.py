@@ -11,6 +11,7 @@ from sharewell.config import Settings
 from sharewell.contacts import service as contact_service
 from sharewell.contacts import sharing
 from sharewell.contacts.models import Contact, ContactDisplay
+from sharewell.contacts.schemas import ContactIn
 from sharewell.errors import InvalidInput, RateLimited
 from sharewell.members import service as member_service
 from sharewell.members.schemas import ProfileUpdate
@@ -94,6 +95,49 @@ def test_a_name_search_says_nothing_about_blind_counted_or_private_entries(
         assert run(db, world, settings, graph, word).items == []
         assert suggest(db, world.searcher, word) == []
     assert displays(db, world.searcher.id) == before
+
+
+@pytest.mark.parametrize("visibility", sorted(SECRET_NAMES))
+@pytest.mark.parametrize("where", [{"company": "Acme"}, {"city": "Berlin"}])
+def test_a_filtered_name_search_says_nothing_either(
+    db, world, settings, graph, visibility, where
+) -> None:
+    """With a company or city filter, contacts are asked through compound tokens (a word
+    joined to the company or city): a name is joined only on open entries, so a name never
+    finds a blind card or makes a count, even where enough entries share it."""
+    for i in range(settings.min_group_size):  # enough hidden entries sharing the surname
+        c = contact_service.create_contact(
+            db,
+            world.holder,
+            ContactIn(
+                full_name=f"Kin{i} {SECRET_NAMES[visibility].split()[-1]}",
+                company="Acme",
+                city="Berlin",
+                title="Analyst",
+            ),
+        )
+        sharing.set_visibility(db, world.holder, c.public_id, visibility)
+    db.flush()
+    secret = run(db, world, settings, graph, SECRET_NAMES[visibility], explain=True, **where)
+    nobody = run(db, world, settings, graph, "Quentin Nonexistentson", explain=True, **where)
+    assert secret.items == [] and nobody.items == []
+    for word in SECRET_NAMES[visibility].split():
+        assert run(db, world, settings, graph, word, **where).items == []
+
+
+def test_filtered_cards_and_aggregates_are_found_through_compounds(
+    db, world, settings, graph
+) -> None:
+    out = run(db, world, settings, graph, "data engineer", company="Acme")
+    cards = {h.card_id for h in out.items if h.kind == "card"}
+    assert {world.cards["open"], world.cards["blind"]} <= cards
+    aggregates = [h for h in out.items if h.kind == "aggregate"]
+    assert [(a.member.handle, a.count) for a in aggregates] == [(world.holder.handle, 4)]
+    named = run(db, world, settings, graph, OPEN_NAME, city="Berlin")
+    assert [h.card_id for h in named.items if h.kind == "card"] == [world.cards["open"]]
+    assert run(db, world, settings, graph, "data engineer", company="Globex").items[0].kind == (
+        "member"
+    )  # Pierre; no card or count at another company
 
 
 def test_counted_entries_only_as_aggregates(db, world, settings, graph) -> None:

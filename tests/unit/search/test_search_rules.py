@@ -59,3 +59,28 @@ def test_coverage_counts_words_across_fields_with_loose_stems() -> None:
     )
     assert rules.text_coverage(["Data engineering"], (("engineers",),)) == 1.0
     assert rules.text_coverage([""], groups) == 0.0
+
+
+def test_compound_joins_the_words_to_the_company_before_the_city() -> None:
+    q = rules.Query((("lead",), ("the",), ("logistics", "logistic")), ("zcacme", "zylagos"))
+    got = rules.compound(q, rules.PG_STOPWORDS)
+    assert got is not None and got.compound
+    assert got.groups == (("zcacmexlead",), ("zcacmexlogistics", "zcacmexlogistic"))
+    assert got.facets == ("zylagos",)  # the other filter stays a facet
+    assert rules.compound(q) is not None and len(rules.compound(q).groups) == 3  # type: ignore[union-attr]
+    assert rules.fts5_expression(got, with_name=False).startswith("{facets} : ")
+    assert ":D" in rules.tsquery_expression(got, with_name=False)
+    assert "ABC" not in rules.tsquery_expression(got, with_name=True)
+
+
+def test_compound_needs_a_company_or_city_and_a_word() -> None:
+    assert rules.compound(rules.Query((("lead",),), ("ztpython",))) is None
+    assert rules.compound(rules.Query((("the",),), ("zcacme",)), rules.PG_STOPWORDS) is None
+    assert rules.compound(rules.Query((), ("zcacme",))) is None
+
+
+def test_compound_tokens_of_a_document_match_those_of_a_query() -> None:
+    doc = rules.compound_tokens(["zcacme", "zylagos"], "Lead Engineer · Acme · Lagos")
+    assert "zcacmexlead" in doc and "zylagosxengineer" in doc
+    q = rules.compound(rules.Query((("engineer",),), ("zylagos",)))
+    assert q is not None and set(q.groups[0]) <= set(doc)

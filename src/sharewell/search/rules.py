@@ -244,19 +244,35 @@ def _stem_match(token: str, word: str) -> bool:
         if a != b:
             break
         common += 1
-    return common >= 4 and common >= min(len(token), len(word)) - 3
+    return common >= STEM_PREFIX and common >= min(len(token), len(word)) - 3
+
+
+STEM_PREFIX = 4  # a loose stem match shares at least this many leading letters (_stem_match)
 
 
 def _covered(shown: Sequence[str], groups: Sequence[Sequence[str]]) -> float:
     """Share of ``groups`` with a word that stem-matches one of ``shown``; the exact words are
-    looked up in a set first (most matches are exact), the loose stem match only runs for a
-    group none of whose words is shown as such (a search rebuilds hundreds of cards)."""
+    looked up in a set first (most matches are exact), and the loose stem match of a group
+    none of whose words is shown as such compares it only with the shown words that share its
+    first letters (no other can match): a search rebuilds hundreds of cards."""
     exact = set(shown)
-    matched = sum(
-        1
-        for group in groups
-        if any(t in exact for t in group) or any(_stem_match(t, w) for t in group for w in exact)
-    )
+    by_prefix: dict[str, list[str]] | None = None
+    matched = 0
+    for group in groups:
+        if any(t in exact for t in group):
+            matched += 1
+            continue
+        if by_prefix is None:
+            by_prefix = {}
+            for w in exact:
+                by_prefix.setdefault(w[:STEM_PREFIX], []).append(w)
+        if any(
+            _stem_match(t, w)
+            for t in group
+            if len(t) >= STEM_PREFIX
+            for w in by_prefix.get(t[:STEM_PREFIX], ())
+        ):
+            matched += 1
     return matched / len(groups)
 
 

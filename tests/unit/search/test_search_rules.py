@@ -84,3 +84,20 @@ def test_compound_tokens_of_a_document_match_those_of_a_query() -> None:
     assert "zcacmexlead" in doc and "zylagosxengineer" in doc
     q = rules.compound(rules.Query((("engineer",),), ("zylagos",)))
     assert q is not None and set(q.groups[0]) <= set(doc)
+
+
+_letters = st.text(alphabet="abcdeilnorst", min_size=1, max_size=9)
+
+
+@given(
+    st.lists(_letters, max_size=12),
+    st.lists(st.lists(_letters, min_size=1, max_size=3), min_size=1, max_size=4),
+)
+def test_coverage_by_prefix_is_the_plain_stem_match(
+    shown: list[str], groups: list[list[str]]
+) -> None:
+    """The prefix shortcut of ``_covered`` finds exactly what comparing every pair finds."""
+    plain = sum(1 for g in groups if any(rules._stem_match(t, w) for t in g for w in shown)) / len(
+        groups
+    )
+    assert rules._covered(shown, groups) == plain

@@ -90,7 +90,7 @@ def main() -> None:
     ap.add_argument("--database-url", required=True)
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--note", default="")
-    ap.add_argument("--warmup", type=int, default=20, help="queries run before measuring")
+    ap.add_argument("--warmup", type=int, default=100, help="queries run before measuring")
     ap.add_argument("--profile", type=int, default=0, help="queries to profile by stage")
     args = ap.parse_args()
     engine = make_engine(args.database_url)

@@ -157,19 +157,25 @@ def fts5_expression(q: Query, *, with_name: bool) -> str:
 
 def tsquery_expression(q: Query, *, with_name: bool) -> str:
     """A ``to_tsquery`` string: weight A is the name, B the title, C the body, D the facets.
-    Words are letters and digits only, so nothing the user typed is tsquery syntax."""
-    weights = "D" if q.compound else "ABC" if with_name else "BC"
+    Words are letters and digits only, so nothing the user typed is tsquery syntax.
+
+    A compound query carries no weights: its tokens are made only in the facets (a text would
+    have to spell ``zcacmexengineer`` to hold one), and a weight makes GIN recheck every match
+    against its row's ``tsvector``, read from TOAST now that contact rows carry compounds (an
+    aggregate over 5,800 matches: 30 → 20 ms)."""
+    weights = "" if q.compound else ":ABC" if with_name else ":BC"
+    facet_weight = "" if q.compound else ":D"
     parts = []
     if q.groups:
         joiner = " & " if q.mode == "and" else " | "
         parts.append(
             "("
             + joiner.join(
-                "(" + " | ".join(f"{w}:{weights}" for w in group) + ")" for group in q.groups
+                "(" + " | ".join(f"{w}{weights}" for w in group) + ")" for group in q.groups
             )
             + ")"
         )
-    parts += [f"{f}:D" for f in q.facets]
+    parts += [f"{f}{facet_weight}" for f in q.facets]
     return " & ".join(parts)
 
 

@@ -57,13 +57,12 @@ _score_table: _ScoreTable | None = None
 
 
 def _run_key(session: Session) -> tuple[Any, ...] | None:
-    """What identifies the scores in ``standing_scores``: every run rewrites the whole table,
-    so the latest finished run does. Its duration (a float from the run's own clock) is part
-    of the key, so a run with the same id and dates in another database (or after a rollback)
-    is never taken for it."""
+    """What identifies the scores in ``standing_scores``: every run rewrites the whole table
+    in the transaction that records it, so the latest run does. Its start and duration (a
+    float from the run's own clock) are part of the key, so a run with the same id in another
+    database (or after a rollback) is never taken for it."""
     row = session.execute(
         select(StandingRun.id, StandingRun.started_at, StandingRun.seconds, StandingRun.scored)
-        .where(StandingRun.finished_at.is_not(None))
         .order_by(StandingRun.id.desc())
         .limit(1)
     ).first()

@@ -7,12 +7,13 @@ enforces the per-member quota and writes the audit trail. Cards are built only b
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import String, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from sharewell.config import Settings
@@ -46,11 +47,14 @@ class Selection:
 
 
 # The columns ``card_source`` reads: select these (not whole ``Contact`` rows, which load their
-# emails, phones and tags too) where many cards are built at once.
+# emails, phones and tags too) where many cards are built at once. The two JSON lists come as
+# their stored text where the driver leaves them so (SQLite) and are decoded by
+# ``card_source``, only for the rows a card is built from: a search loads a few hundred rows
+# and builds far fewer cards, and decoding every row was a tenth of its time.
 CARD_COLUMNS = (
     Contact.public_id,
     Contact.visibility,
-    Contact.card_fields,
+    type_coerce(Contact.card_fields, String).label("card_fields"),
     Contact.full_name,
     Contact.given_name,
     Contact.family_name,
@@ -59,11 +63,18 @@ CARD_COLUMNS = (
     Contact.industry,
     Contact.city,
     Contact.region,
-    Contact.skills,
+    type_coerce(Contact.skills, String).label("skills"),
     Contact.how_known,
     Contact.linkedin_url,
     Contact.opted_out,
 )
+
+
+def _listed(value: Any) -> tuple[str, ...]:
+    """A JSON list column's value, whether decoded already or still its stored text."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return tuple(value or ())
 
 
 def card_source(contact: Any) -> rules.CardSource:
@@ -72,14 +83,14 @@ def card_source(contact: Any) -> rules.CardSource:
     return rules.CardSource(
         public_id=contact.public_id,
         visibility=contact.visibility,
-        card_fields=tuple(contact.card_fields or ()),
+        card_fields=_listed(contact.card_fields),
         name=name,
         title=contact.title,
         company=contact.company,
         industry=contact.industry,
         city=contact.city,
         region=contact.region,
-        skills=tuple(contact.skills or ()),
+        skills=_listed(contact.skills),
         how_known=contact.how_known,
         linkedin_url=contact.linkedin_url,
         opted_out=contact.opted_out,

@@ -395,14 +395,17 @@ def write_imported_contact_documents(
 
 
 def vocabulary_from(conn: Connection, docs: Sequence[Doc]) -> None:
-    """Words of members' names and of topic labels (never a contact's name)."""
+    """Words of members' names, headlines and topic labels (never a contact's name). The
+    headline's words are there so a word people use for themselves ("partner", "lead",
+    "designer") is known as typed, and not read as a typo for a name ("carter", "lea")."""
     found: dict[str, str] = {}
     for d in docs:
         if d["kind"] != "member":
             continue
-        for w in rules.words(d["name"]):
-            if len(w) >= 3:
-                found.setdefault(w[:60], "name")
+        for field, kind in (("name", "name"), ("title", "headline")):
+            for w in rules.words(d[field]):
+                if len(w) >= 3:
+                    found.setdefault(w[:60], kind)
     if any(d["kind"] == "member" for d in docs):
         member_ids = [d["ref_id"] for d in docs if d["kind"] == "member"]
         for chunk in _chunks(member_ids):

@@ -44,14 +44,14 @@ class SearchDocument(Base):
 
 
 class SearchTerm(Base):
-    """The vocabulary typo correction and autocomplete draw on: words of members' names and of
-    topic labels only (public things), never a contact's name."""
+    """The vocabulary typo correction and autocomplete draw on: words of members' names,
+    headlines and topic labels only (public things), never a contact's name."""
 
     __tablename__ = "search_terms"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     term: Mapped[str] = mapped_column(String(60), unique=True)
-    kind: Mapped[str] = mapped_column(String(10))  # name | topic
+    kind: Mapped[str] = mapped_column(String(10))  # name | headline | topic
 
 
 class SearchTermGram(Base):

@@ -6,9 +6,10 @@ The sharing rules held here (see docs/privacy.md): a contact is shown only as
 shows (its name column is never searched, and the visible fields are re-checked); a counted
 entry is never shown one by one, only inside an aggregate of at least
 ``SHAREWELL_MIN_GROUP_SIZE`` entries, matched without names; the vocabulary for typo
-correction and autocomplete holds members' names and topics only; every card and aggregate
-returned goes through ``contacts.sharing.record_displays`` (quota and audit). Visibility is
-read from ``contacts`` and ``insights`` at query time, so sharing changes are immediate.
+correction and autocomplete holds members' names, headlines and topics only; every card and
+aggregate returned goes through ``contacts.sharing.record_displays`` (quota and audit).
+Visibility is read from ``contacts`` and ``insights`` at query time, so sharing changes are
+immediate.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def _clean_filters(params: SearchParams) -> tuple[str | None, str | None, str | 
 def parse(
     session: Session, params: SearchParams, *, fuzzy: bool = True
 ) -> tuple[rules.Query, dict[str, list[str]]]:
-    """Words, their typo corrections (from members' names and topics only) and facets.
+    """Words, their typo corrections (from members' names, headlines and topics only) and facets.
     ``fuzzy=False`` skips the corrections (the search asks for them only when the words as
     typed find less than a page: the trigram lookup is the costliest part of parsing)."""
     words = rules.tokens(params.q)
@@ -900,7 +901,7 @@ def _present(
                 if signals.path_strength is None
                 else round(signals.path_strength, 4),
                 semantic_rank=signals.semantic_rank,
-                parts=signals.parts,
+                parts={k: round(v, 4) for k, v in signals.parts.items()},
             )
             if params.explain
             else None
@@ -999,8 +1000,10 @@ def suggest(
     if not names and not topics:
         backends.prepare(session)
         close = rules.close_terms(words[-1], backends.trigram_candidates(session, words[-1]))
-        if close:
-            names = _member_prefix(session, [*words[:-1], close[0]], limit)
+        for term in close:  # the closest may be a headline word no name starts with
+            names = _member_prefix(session, [*words[:-1], term], limit)
+            if names:
+                break
     for m in names:
         if viewer is not None and m.id == viewer.id:
             continue

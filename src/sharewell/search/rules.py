@@ -391,7 +391,7 @@ def blend(signals: Signals, weights: Weights) -> float:
         "closeness": weights.closeness * signals.closeness * signals.text,
         "standing": weights.standing * standing * signals.text,
     }
-    signals.parts = {k: round(v, 4) for k, v in parts.items()}
+    signals.parts = parts  # rounded only when shown: a search blends hundreds of candidates
     return sum(parts.values())
 
 

@@ -53,6 +53,18 @@ def test_typo_tolerance_for_names_and_topics(db, world, settings, graph) -> None
     assert "Priya Sharma" in titles(out)
 
 
+def test_a_headline_word_is_not_read_as_a_typo_for_a_name(db, world, settings, members, graph):  # type: ignore[no-untyped-def]
+    # "partner" is one edit from the surname "Carter"; it is in a headline ("Talent partner"),
+    # so it is searched as typed, and Carter does not come up for it.
+    members.create("Lea Carter", headline="Chef", topics=["Cooking"])
+    out = run(db, world, settings, graph, "partner zzqx", kinds=("member",))
+    assert out.corrections == {}
+    assert titles(out) == ["Holly Holder"]
+    out = run(db, world, settings, graph, "partnre", kinds=("member",))  # a real typo still is
+    assert out.corrections == {"partnre": ["partner"]}
+    assert titles(out) == ["Holly Holder"]
+
+
 def test_cards_show_only_their_fields_and_are_counted(db, world, settings, graph) -> None:
     before = displays(db, world.searcher.id)
     out = run(db, world, settings, graph, "staff data engineer", kinds=("card",))

@@ -27,7 +27,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     bind = op.get_bind()
-    if bind.exec_driver_sql("SELECT 1 FROM search_documents WHERE kind = 'contact' LIMIT 1").first():
+    if bind.exec_driver_sql(
+        "SELECT 1 FROM search_documents WHERE kind = 'contact' LIMIT 1"
+    ).first():
         indexing.rebuild_all(Session(bind=bind))
 
 

@@ -89,9 +89,15 @@ def ids_in(session: Session, column: Any, ids: Collection[int]) -> ColumnElement
     ``IN`` list, or past :data:`SQLITE_LIST_MAX` ids one JSON parameter read by ``json_each``
     (SQLite refuses a statement with more than 250,000 parameters: a broad search at 100,000
     members re-checks that many contacts)."""
-    if session.get_bind().dialect.name == "postgresql":
+    return ids_in_dialect(session.get_bind().dialect.name, column, ids)
+
+
+def ids_in_dialect(dialect: str | None, column: Any, ids: Collection[int]) -> ColumnElement[bool]:
+    """:func:`ids_in` for a dialect known by name (``None``: the portable ``IN`` list), where
+    a clause is built without a session."""
+    if dialect == "postgresql":
         return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))  # type: ignore[no-any-return]
-    if len(ids) > SQLITE_LIST_MAX:
+    if len(ids) > SQLITE_LIST_MAX and dialect == "sqlite":
         listed = func.json_each(bindparam(None, json.dumps([int(i) for i in ids]))).table_valued(
             "value"
         )

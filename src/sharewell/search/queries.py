@@ -278,7 +278,7 @@ def _members(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
 def _insights(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     def extra(stmt: Any) -> Any:
         return stmt.join(Insight, Insight.id == SearchDocument.ref_id).where(
-            insight_queries.listable_clause(ctx.insight_viewer)
+            insight_queries.listable_clause(ctx.insight_viewer, ctx.dialect)
         )
 
     rows = ctx.session.execute(_ranked(ctx, "insight", q, with_name=False, extra=extra)).all()
@@ -293,7 +293,7 @@ def _comments(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
             .where(
                 Comment.deleted_at.is_(None),
                 Comment.hidden_at.is_(None),
-                insight_queries.listable_clause(ctx.insight_viewer),
+                insight_queries.listable_clause(ctx.insight_viewer, ctx.dialect),
             )
         )
 
@@ -830,7 +830,7 @@ def _visible_by_id(ctx: _Ctx, kind: str, doc_ids: Sequence[int]) -> list[_Hit]:
         )
     elif kind == "insight":
         stmt = stmt.join(Insight, Insight.id == SearchDocument.ref_id).where(
-            insight_queries.listable_clause(ctx.insight_viewer)
+            insight_queries.listable_clause(ctx.insight_viewer, ctx.dialect)
         )
     else:
         stmt = (
@@ -839,7 +839,7 @@ def _visible_by_id(ctx: _Ctx, kind: str, doc_ids: Sequence[int]) -> list[_Hit]:
             .where(
                 Comment.deleted_at.is_(None),
                 Comment.hidden_at.is_(None),
-                insight_queries.listable_clause(ctx.insight_viewer),
+                insight_queries.listable_clause(ctx.insight_viewer, ctx.dialect),
             )
         )
     return [_Hit(kind, int(d), int(r), int(o), 0.0) for d, r, o in ctx.session.execute(stmt)]

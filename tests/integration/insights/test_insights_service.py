@@ -11,7 +11,7 @@ from tests.factories import Members
 
 from sharewell.errors import Conflict, NotFound
 from sharewell.insights import queries, rules, service
-from sharewell.insights.models import Comment, InsightTopic, Reaction
+from sharewell.insights.models import Comment, Insight, InsightTopic, Reaction
 from sharewell.insights.schemas import CommentIn, InsightIn, InsightUpdate
 from sharewell.members import service as members_service
 from sharewell.network.models import Connection
@@ -87,12 +87,22 @@ def test_sql_visibility_agrees_with_the_rule(
         viewer_member = cast[viewer_ix] if viewer_ix is not None else None
         viewer = queries.viewer_for(db, viewer_member)
         listed = {i.id for i in queries.list_insights(db, viewer, limit=100).items}
+        # The form search uses: the connections as one array on PostgreSQL.
+        dialect = db.get_bind().dialect.name
+        by_dialect = set(
+            db.scalars(
+                select(Insight.public_id).where(
+                    Insight.id.in_([p.id for p in made]), queries.visible_clause(viewer, dialect)
+                )
+            )
+        )
         for post in made:
             expected = rules.can_view(
                 visibility=post.visibility, author_id=post.author_id,
                 viewer_id=viewer.id, viewer_connections=viewer.connections,
             )  # fmt: skip
             assert (post.public_id in listed) is expected
+            assert (post.public_id in by_dialect) is expected
     finally:
         nested.rollback()
 

@@ -265,14 +265,34 @@ def _normalise(rows: Sequence[Any]) -> list[tuple[int, int, int, float]]:
     ]
 
 
+def _documents(
+    ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Callable[[Any], Any]
+) -> list[_Hit]:
+    """A ranked kind's matches, scores normalised to its best. In an any-word pass the
+    statement also brings each document's text, from which ``_collect`` scores the share of
+    the words it has (``rules.text_coverage``), without a second statement."""
+
+    def visible(stmt: Any) -> Any:
+        stmt = extra(stmt)
+        if q.mode == "or":
+            stmt = stmt.add_columns(SearchDocument.name, SearchDocument.title, SearchDocument.body)
+        return stmt
+
+    rows = ctx.session.execute(_ranked(ctx, kind, q, with_name=with_name, extra=visible)).all()
+    hits = [_Hit(kind, d, r, o, t) for d, r, o, t in _normalise(rows)]
+    if q.mode == "or":
+        for hit, row in zip(hits, rows, strict=True):
+            hit.extra["coverage"] = rules.text_coverage(row[4:7], q.groups)
+    return hits
+
+
 def _members(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     def extra(stmt: Any) -> Any:
         return stmt.join(Member, Member.id == SearchDocument.ref_id).where(
             Member.suspended_at.is_(None), Member.id != ctx.viewer.id
         )
 
-    rows = ctx.session.execute(_ranked(ctx, "member", q, with_name=True, extra=extra)).all()
-    return [_Hit("member", d, r, o, t) for d, r, o, t in _normalise(rows)]
+    return _documents(ctx, "member", q, with_name=True, extra=extra)
 
 
 def _insights(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
@@ -281,8 +301,7 @@ def _insights(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
             insight_queries.listable_clause(ctx.insight_viewer, ctx.dialect)
         )
 
-    rows = ctx.session.execute(_ranked(ctx, "insight", q, with_name=False, extra=extra)).all()
-    return [_Hit("insight", d, r, o, t) for d, r, o, t in _normalise(rows)]
+    return _documents(ctx, "insight", q, with_name=False, extra=extra)
 
 
 def _comments(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
@@ -297,11 +316,14 @@ def _comments(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
             )
         )
 
-    rows = ctx.session.execute(_ranked(ctx, "comment", q, with_name=False, extra=extra)).all()
-    return [_Hit("comment", d, r, o, t) for d, r, o, t in _normalise(rows)]
+    return _documents(ctx, "comment", q, with_name=False, extra=extra)
 
 
 def _shared(ctx: _Ctx, visibility: str) -> Callable[[Any], Any]:
+    """The visibility join of shared contacts; it also brings the columns a card may draw on
+    (``sharing.CARD_COLUMNS``: never email, phone or notes), so a card is rebuilt from the row
+    that found it, without a second statement."""
+
     def extra(stmt: Any) -> Any:
         return (
             stmt.join(Contact, Contact.id == SearchDocument.ref_id)
@@ -312,6 +334,7 @@ def _shared(ctx: _Ctx, visibility: str) -> Callable[[Any], Any]:
                 Contact.holder_id != ctx.viewer.id,
                 Member.suspended_at.is_(None),
             )
+            .add_columns(*sharing.CARD_COLUMNS)
         )
 
     return extra
@@ -336,22 +359,10 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
             visibility=visibility,
         )
         rows += ctx.session.execute(stmt).all()
-    if not rows:
-        return []
-    # Only the columns a card may draw on (never email, phone or notes), without the ORM.
-    by_id = {
-        r.id: r
-        for r in ctx.session.execute(
-            select(Contact.id, *sharing.CARD_COLUMNS).where(
-                ids_in(ctx.session, Contact.id, [r[1] for r in rows])
-            )
-        )
-    }
     best = rules.text_score(1.0, rules.CARD_RANK)
     return [
-        _Hit("card", doc_id, ref_id, owner_id, best, extra={"row": by_id[ref_id], "tries": [q]})
-        for doc_id, ref_id, owner_id, _score in rows
-        if ref_id in by_id
+        _Hit("card", row[0], row[1], row[2], best, extra={"row": row, "tries": [q]})
+        for row in rows
     ]
 
 
@@ -711,23 +722,10 @@ def _collect(
             elif _pending(seen):  # a card this pass may add if an earlier one did not
                 seen.extra["tries"].append(q)
         if kind in ("member", "insight", "comment"):
-            covered = _coverage(ctx, found, q) if q.mode == "or" else {}
             for h in found:
-                h.text = rules.text_score(covered.get(h.doc_id, 1.0), h.text)
+                h.text = rules.text_score(h.extra.pop("coverage", 1.0), h.text)
         for h in found:
             hits[(h.kind, h.ref_id, h.owner_id)] = h
-
-
-def _coverage(ctx: _Ctx, found: Sequence[_Hit], q: rules.Query) -> dict[int, float]:
-    """Share of the query's words each document has (one query for the kept candidates)."""
-    if not found:
-        return {}
-    rows = ctx.session.execute(
-        select(
-            SearchDocument.id, SearchDocument.name, SearchDocument.title, SearchDocument.body
-        ).where(ids_in(ctx.session, SearchDocument.id, sorted({h.doc_id for h in found})))
-    )
-    return {int(r[0]): rules.text_coverage(r[1:], q.groups) for r in rows}
 
 
 def settings_weights(settings: Settings) -> rules.Weights:

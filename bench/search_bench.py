@@ -13,7 +13,9 @@ Results: bench/results/search.{json,md} (one entry per backend, merged).
 
 Per query both the wall time and this process's CPU time (``time.process_time``) are kept:
 the machine is shared, and for SQLite (in-process) the CPU time is a load-robust stand-in for
-the latency on a quiet machine; the load average is recorded with every run. ``--profile N``
+the latency on a quiet machine; the load average is recorded with every run. Before the
+first query the process freezes its startup objects out of the garbage collector's sight, as
+the server does at startup (``sharewell.heap``). ``--profile N``
 runs N more queries under cProfile (timed by this process's CPU clock) and reports where the
 time goes, per stage.
 """
@@ -36,6 +38,7 @@ from sharewell.config import Settings
 from sharewell.contacts.models import Contact, ContactDisplay
 from sharewell.db import make_engine, make_session_factory, session_scope
 from sharewell.demo import vocabulary as v
+from sharewell.heap import freeze_startup_objects
 from sharewell.members.models import Member
 from sharewell.network.index import GraphHolder
 from sharewell.search import queries
@@ -140,6 +143,7 @@ def main() -> None:
                 index,
             )
 
+    freeze_startup_objects()  # as the server's startup does (sharewell.heap)
     specs = two_word_queries(rng, args.queries + args.warmup + args.profile)
     viewers = [int(rng.integers(1, max_id + 1)) for _ in specs]
     for spec, viewer_id in zip(specs[: args.warmup], viewers, strict=False):

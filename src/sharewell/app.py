@@ -36,6 +36,7 @@ from sharewell.config import Settings, get_settings
 from sharewell.db import engine_for, make_session_factory, read_first
 from sharewell.deps import SessionDep
 from sharewell.errors import RateLimited, SharewellError
+from sharewell.heap import freeze_startup_objects
 from sharewell.http import RequestMiddleware, index_included_routers
 from sharewell.network.index import GraphHolder
 from sharewell.ratelimit import limiter_for
@@ -174,6 +175,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         """The embedded scheduler runs jobs inside this process (see docs/operations.md)."""
         scheduler = None
+        if settings.env != "test":  # a test process builds many apps that should not outlive it
+            freeze_startup_objects()  # what lives as long as the process: see sharewell.heap
         if settings.jobs_in_process and settings.env != "test":
             from sharewell.jobs.runner import Scheduler
 

@@ -356,19 +356,19 @@ def record_displays(
         return
     now = utcnow()
     if settings.display_quota_enabled:
-        for window, limit in (
-            (timedelta(hours=1), settings.display_quota_hour),
-            (timedelta(days=1), settings.display_quota_day),
+        hour, day = timedelta(hours=1), timedelta(days=1)
+        # Both windows in one read of the day's displays (this runs on every search).
+        in_hour, in_day = session.execute(
+            select(
+                func.count(ContactDisplay.id).filter(ContactDisplay.at > now - hour),
+                func.count(ContactDisplay.id),
+            ).where(ContactDisplay.viewer_id == viewer.id, ContactDisplay.at > now - day)
+        ).one()
+        for window, limit, used in (
+            (hour, settings.display_quota_hour, int(in_hour or 0)),
+            (day, settings.display_quota_day, int(in_day or 0)),
         ):
             since = now - window
-            used = int(
-                session.scalar(
-                    select(func.count(ContactDisplay.id)).where(
-                        ContactDisplay.viewer_id == viewer.id, ContactDisplay.at > since
-                    )
-                )
-                or 0
-            )
             if used + len(others) > limit:
                 oldest = session.scalar(
                     select(ContactDisplay.at)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +14,7 @@ from sharewell.contacts import service, sharing
 from sharewell.contacts.models import Contact, ContactDisplay
 from sharewell.contacts.optouts import register_optout
 from sharewell.contacts.schemas import ContactIn
+from sharewell.db import utcnow
 from sharewell.errors import Conflict, NotFound, RateLimited
 from sharewell.members.models import Member
 
@@ -163,6 +166,31 @@ def test_display_quota_gives_429_with_the_wait(
     )
     lifted = settings.model_copy(update={"display_quota_hour": 3, "display_quota_enabled": False})
     sharing.shared_card(db, viewer, cards[3].public_id, lifted)
+
+
+def test_displays_of_earlier_hours_count_against_the_day_only(
+    db: Session, members: Members, settings: Settings
+) -> None:
+    quota = settings.model_copy(update={"display_quota_hour": 2, "display_quota_day": 4})
+    holder, viewer = members.create(), members.create()
+    card = add(db, holder, "Card", title="Engineer")
+    sharing.set_visibility(db, holder, card.public_id, "blind", card_fields=["title"])
+    earlier = utcnow() - timedelta(hours=2)
+    for _ in range(2):  # two displays earlier today: outside the hour, inside the day
+        db.add(ContactDisplay(viewer_id=viewer.id, holder_id=holder.id, contact_id=card.id,
+                              surface="card", at=earlier))  # fmt: skip
+    db.add(ContactDisplay(viewer_id=viewer.id, holder_id=holder.id, contact_id=card.id,
+                          surface="card", at=utcnow() - timedelta(days=2)))  # fmt: skip
+    db.flush()
+    sharing.shared_card(db, viewer, card.public_id, quota)  # hour 1/2, day 3/4
+    sharing.shared_card(db, viewer, card.public_id, quota)  # hour 2/2, day 4/4
+    with pytest.raises(RateLimited) as err:
+        sharing.shared_card(db, viewer, card.public_id, quota)
+    assert "in the last hour" in err.value.detail
+    more_this_hour = quota.model_copy(update={"display_quota_hour": 10})
+    with pytest.raises(RateLimited) as err:  # the day's quota holds the earlier two as well
+        sharing.shared_card(db, viewer, card.public_id, more_this_hour)
+    assert "in the last day" in err.value.detail and "seen 4 shared entries" in err.value.detail
 
 
 def test_optout_forces_every_book_private(

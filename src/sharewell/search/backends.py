@@ -4,7 +4,7 @@ tolerance (a padded-trigram table on SQLite, ``pg_trgm`` on PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -252,32 +252,33 @@ def candidates(
     part: str,
     limit: int,
     since_doc_id: int = 0,
-    ranked: bool = True,
+    carry: Sequence[str] = (),
 ) -> Any:
     """The ``limit`` best-scoring document ids of partition ``part`` for ``q`` from the
-    full-text index alone, as a subquery ``(id, score)``: the caller joins visibility onto
-    this bounded set only, so a query that matches a hundred thousand entries never joins a
-    hundred thousand rows.
-
-    ``ranked=False`` (cards, whose full-text score is never used) takes the first ``limit``
-    matches in index order with score 0: no bm25 / ``ts_rank`` for every match and no sort,
-    so the index can stop reading once it has them."""
+    full-text index alone, as a subquery ``(id, score, *carry)``: the caller joins
+    visibility onto this bounded set only, so a query that matches a hundred thousand
+    entries never joins a hundred thousand rows. ``carry`` names more ``search_documents``
+    columns to bring out of the rows the scan read (PostgreSQL only: an FTS5 table gives
+    its rowid, and the caller joins the documents)."""
     if dialect != "postgresql" and fts_table_name(part) in PACKED_TABLES:
         raise ValueError(f"the {part} partition's rowids are packed: it is grouped, not ranked")
+    if dialect != "postgresql" and carry:
+        raise ValueError("an FTS5 table gives only its rowid: join the documents instead")
     score: ColumnElement[Any]
     if dialect == "postgresql":
         tsq = _tsquery(q, with_name=with_name)
         tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
-        score = func.ts_rank(tsv, tsq) if ranked else literal_column("0.0")
-        stmt = select(SearchDocument.id.label("id"), score.label("score")).where(
-            tsv.op("@@")(tsq), part_where(part)
-        )
+        score = func.ts_rank(tsv, tsq)
+        documents = SearchDocument.__table__.c
+        stmt = select(
+            documents.id, score.label("score"), *(documents[name] for name in carry)
+        ).where(tsv.op("@@")(tsq), part_where(part))
         if since_doc_id:
             stmt = stmt.where(SearchDocument.id > since_doc_id)
     else:
         fts = fts_table(part)
         name = fts_table_name(part)
-        score = literal_column(f"-bm25({name}, {BM25_WEIGHTS})" if ranked else "0.0")
+        score = literal_column(f"-bm25({name}, {BM25_WEIGHTS})")
         stmt = (
             select(fts.c.rowid.label("id"), score.label("score"))
             .select_from(fts)
@@ -285,9 +286,7 @@ def candidates(
         )
         if since_doc_id:
             stmt = stmt.where(fts.c.rowid > since_doc_id)
-    if ranked:
-        stmt = stmt.order_by(score.desc())
-    return stmt.limit(limit).subquery()
+    return stmt.order_by(score.desc()).limit(limit).subquery()
 
 
 def id_list(dialect: str, column: Any) -> ColumnElement[Any]:

@@ -175,7 +175,7 @@ def _ranked(
     q: rules.Query,
     *,
     with_name: bool,
-    extra: Any,
+    extra: Callable[[Any, Any], Any],
     visibility: str | None = None,
 ) -> Any:
     """The kind's best ``ctx.candidates`` visible documents for ``q``. Without a degree
@@ -183,7 +183,12 @@ def _ranked(
     times the candidates, so what visibility drops still leaves enough) and only those are
     joined to the visibility rules; the ones kept are exactly the best visible ones among
     them. With a degree filter the allowed owners are part of the join instead, unbounded,
-    since a far-away majority could otherwise crowd out every allowed one."""
+    since a far-away majority could otherwise crowd out every allowed one.
+
+    ``extra(stmt, doc)`` adds the kind's visibility join, with ``doc`` the document's
+    columns: the ``search_documents`` table, or on PostgreSQL the bounded subquery, which
+    carries them out of the row it already read (joining the table again read every
+    candidate's row twice)."""
     # The partition holds this kind only (contacts: of this visibility only), so the query
     # needs no kind or visibility token; ``contacts`` is still re-checked for the contacts
     # kept, so a stale document can only miss, never show.
@@ -195,26 +200,26 @@ def _ranked(
     # whatever bm25 says (bm25 over every card with either word was most of a slow search
     # at 100k).
     ranked = kind != "contact" or (q.mode == "or" and len(q.groups) > 2)
+    documents = SearchDocument.__table__.c
     if not ranked:
-        q = _compound(ctx, q)  # no score is read, so the words may be asked as compounds
-    if not ranked and ctx.dialect == "sqlite":
-        # Unranked on SQLite: the first visible matches in document order, the join streamed
-        # from the FTS5 table in rowid order and stopped at the limit (no bound on how many
-        # matches visibility may drop, and a tenth of the time of a bounded subquery).
+        # No score is read, so the words may be asked as compounds, and the first visible
+        # matches are taken as the index gives them, the join stopped at the limit (no bound
+        # on how many matches visibility may drop). SQLite streams the join from the FTS5
+        # table in rowid order; PostgreSQL in the order of its bitmap heap scan (a bounded
+        # subquery joined its 4 × candidates rows before the limit: three times the reads).
+        q = _compound(ctx, q)
         m = backends.match(ctx.dialect, q, with_name=with_name, part=part)
         stmt: Any = (
-            select(
-                SearchDocument.id,
-                SearchDocument.ref_id,
-                SearchDocument.owner_id,
-                literal_column("0.0").label("score"),
-            )
+            select(documents.id, documents.ref_id, documents.owner_id, literal_column("0.0"))
             .select_from(m.source)
-            .where(m.where, SearchDocument.kind == kind)
+            .where(m.where, documents.kind == kind)
         )
-        stmt = extra(_scope(ctx, stmt))
-        return stmt.order_by(backends.fts_table(part).c.rowid).limit(ctx.candidates)
+        stmt = extra(_scope(ctx, stmt), documents)
+        if ctx.dialect == "sqlite":
+            stmt = stmt.order_by(backends.fts_table(part).c.rowid)
+        return stmt.limit(ctx.candidates)
     if ctx.ball is None:
+        carried = ctx.dialect == "postgresql"
         best = backends.candidates(
             ctx.dialect,
             q,
@@ -222,33 +227,31 @@ def _ranked(
             part=part,
             limit=ctx.candidates * OVERFETCH,
             since_doc_id=ctx.params.since_doc_id,
-            ranked=ranked,
+            carry=("ref_id", "owner_id", *(_TEXTS if q.mode == "or" else ())) if carried else (),
         )
-        stmt = (
-            select(
-                SearchDocument.id,
-                SearchDocument.ref_id,
-                SearchDocument.owner_id,
-                best.c.score.label("score"),
+        if carried:
+            doc = best.c
+            stmt = select(doc.id, doc.ref_id, doc.owner_id, doc.score).select_from(best)
+        else:
+            doc = documents
+            stmt = (
+                select(doc.id, doc.ref_id, doc.owner_id, best.c.score)
+                .select_from(best.join(SearchDocument, doc.id == best.c.id))
+                .where(doc.kind == kind)
             )
-            .select_from(best.join(SearchDocument, SearchDocument.id == best.c.id))
-            .where(SearchDocument.kind == kind)
-        )
-        stmt = extra(_scope(ctx, stmt))
-        return stmt.order_by(best.c.score.desc(), SearchDocument.id).limit(ctx.candidates)
+        stmt = extra(_scope(ctx, stmt, doc.owner_id, doc.id), doc)
+        return stmt.order_by(best.c.score.desc(), doc.id).limit(ctx.candidates)
     m = backends.match(ctx.dialect, q, with_name=with_name, part=part)
     stmt = (
-        select(
-            SearchDocument.id,
-            SearchDocument.ref_id,
-            SearchDocument.owner_id,
-            m.score.label("score"),
-        )
+        select(documents.id, documents.ref_id, documents.owner_id, m.score.label("score"))
         .select_from(m.source)
-        .where(m.where, SearchDocument.kind == kind)
+        .where(m.where, documents.kind == kind)
     )
-    stmt = extra(_scope(ctx, stmt))
-    return stmt.order_by(m.score.desc(), SearchDocument.id).limit(ctx.candidates)
+    stmt = extra(_scope(ctx, stmt), documents)
+    return stmt.order_by(m.score.desc(), documents.id).limit(ctx.candidates)
+
+
+_TEXTS = ("name", "title", "body")  # what an any-word pass scores coverage on
 
 
 def _compound(ctx: _Ctx, q: rules.Query) -> rules.Query:
@@ -266,16 +269,16 @@ def _normalise(rows: Sequence[Any]) -> list[tuple[int, int, int, float]]:
 
 
 def _documents(
-    ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Callable[[Any], Any]
+    ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Callable[[Any, Any], Any]
 ) -> list[_Hit]:
     """A ranked kind's matches, scores normalised to its best. In an any-word pass the
     statement also brings each document's text, from which ``_collect`` scores the share of
     the words it has (``rules.text_coverage``), without a second statement."""
 
-    def visible(stmt: Any) -> Any:
-        stmt = extra(stmt)
+    def visible(stmt: Any, doc: Any) -> Any:
+        stmt = extra(stmt, doc)
         if q.mode == "or":
-            stmt = stmt.add_columns(SearchDocument.name, SearchDocument.title, SearchDocument.body)
+            stmt = stmt.add_columns(*(doc[name] for name in _TEXTS))
         return stmt
 
     rows = ctx.session.execute(_ranked(ctx, kind, q, with_name=with_name, extra=visible)).all()
@@ -287,8 +290,8 @@ def _documents(
 
 
 def _members(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
-    def extra(stmt: Any) -> Any:
-        return stmt.join(Member, Member.id == SearchDocument.ref_id).where(
+    def extra(stmt: Any, doc: Any) -> Any:
+        return stmt.join(Member, Member.id == doc.ref_id).where(
             Member.suspended_at.is_(None), Member.id != ctx.viewer.id
         )
 
@@ -296,8 +299,8 @@ def _members(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
 
 
 def _insights(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
-    def extra(stmt: Any) -> Any:
-        return stmt.join(Insight, Insight.id == SearchDocument.ref_id).where(
+    def extra(stmt: Any, doc: Any) -> Any:
+        return stmt.join(Insight, Insight.id == doc.ref_id).where(
             insight_queries.listable_clause(ctx.insight_viewer, ctx.dialect)
         )
 
@@ -305,9 +308,9 @@ def _insights(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
 
 
 def _comments(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
-    def extra(stmt: Any) -> Any:
+    def extra(stmt: Any, doc: Any) -> Any:
         return (
-            stmt.join(Comment, Comment.id == SearchDocument.ref_id)
+            stmt.join(Comment, Comment.id == doc.ref_id)
             .join(Insight, Insight.id == Comment.insight_id)
             .where(
                 Comment.deleted_at.is_(None),
@@ -319,14 +322,14 @@ def _comments(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     return _documents(ctx, "comment", q, with_name=False, extra=extra)
 
 
-def _shared(ctx: _Ctx, visibility: str) -> Callable[[Any], Any]:
+def _shared(ctx: _Ctx, visibility: str) -> Callable[[Any, Any], Any]:
     """The visibility join of shared contacts; it also brings the columns a card may draw on
     (``sharing.CARD_COLUMNS``: never email, phone or notes), so a card is rebuilt from the row
     that found it, without a second statement."""
 
-    def extra(stmt: Any) -> Any:
+    def extra(stmt: Any, doc: Any) -> Any:
         return (
-            stmt.join(Contact, Contact.id == SearchDocument.ref_id)
+            stmt.join(Contact, Contact.id == doc.ref_id)
             .join(Member, Member.id == Contact.holder_id)
             .where(
                 Contact.visibility == visibility,
@@ -439,7 +442,8 @@ def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     while True:
         batch = ctx.session.execute(groups.limit(AGGREGATE_BATCH).offset(offset)).all()
         offset += len(batch)
-        exact.update(_recount(ctx, {int(h): backends.ids_of(refs) for h, _, refs in batch}))
+        found = {int(h): backends.ids_of(ids) for h, _, ids in batch}
+        exact.update(_recount(ctx, found, documents=ctx.dialect == "sqlite"))
         best = sorted(exact.items(), key=lambda t: (-t[1], t[0]))[:AGGREGATES_SHOWN]
         if len(batch) < AGGREGATE_BATCH:
             break  # every holder at the minimum has been re-checked
@@ -449,25 +453,28 @@ def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
 
 
 def _counted_groups(ctx: _Ctx, q: rules.Query) -> Any:
-    """(holder, matching counted entries, their document ids) for every holder with at least
+    """(holder, matching counted entries, their ids) for every holder with at least
     ``min_group_size`` of them, most first. On SQLite the counted partition's rowid carries the
-    holder (``backends.PACKED_TABLES``), so the index's rowids are grouped without reading a
-    document; on PostgreSQL each match's row gives its owner."""
+    holder and the document (``backends.PACKED_TABLES``), so the index's rowids are grouped
+    without reading a document, and the ids are documents; on PostgreSQL each match's row
+    gives its owner and its contact, and the ids are contacts."""
     q = _compound(ctx, q)
     owner: Any
     doc: Any
+    listed: Any
     if ctx.dialect == "sqlite":
         rowid = f"{backends.fts_table_name('counted')}.rowid"
         owner = literal_column(backends.packed_owner(rowid))
-        doc = literal_column(backends.packed_document(rowid))
+        doc = listed = literal_column(backends.packed_document(rowid))
         source: Any = backends.fts_table("counted")
         where: Any = backends.fts_match("counted", rules.fts5_expression(q, with_name=False))
     else:
         m = backends.match(ctx.dialect, q, with_name=False, part="counted")
         owner, doc, source, where = SearchDocument.owner_id, SearchDocument.id, m.source, m.where
+        listed = SearchDocument.ref_id
     count = func.count()
     stmt = (
-        select(owner, count.label("n"), backends.id_list(ctx.dialect, doc))
+        select(owner, count.label("n"), backends.id_list(ctx.dialect, listed))
         .select_from(source)
         # No condition on ``kind`` (the partition holds contacts only): SQLite would serve it
         # from the (kind, ref_id) index and probe the full-text index once per contact.
@@ -479,20 +486,22 @@ def _counted_groups(ctx: _Ctx, q: rules.Query) -> Any:
     return _scope(ctx, stmt, owner, doc)
 
 
-def _recount(ctx: _Ctx, wanted: dict[int, list[int]]) -> dict[int, int]:
-    """Each holder's matching entries (by document id) still counted for that holder (and not
-    opted out), for active holders at the minimum after the re-check."""
+def _recount(ctx: _Ctx, wanted: dict[int, list[int]], *, documents: bool) -> dict[int, int]:
+    """Each holder's matching entries (by contact id, or by document id with ``documents``)
+    still counted for that holder (and not opted out), for active holders at the minimum
+    after the re-check."""
     if not wanted:
         return {}
-    # Two steps, each driven by its own ids: joined in one statement, SQLite may instead walk
-    # every counted contact and probe the documents.
-    holder_of_doc = {d: h for h, docs in wanted.items() for d in docs}
-    refs = ctx.session.execute(
-        select(SearchDocument.id, SearchDocument.ref_id).where(
-            ids_in(ctx.session, SearchDocument.id, sorted(holder_of_doc))
+    owner_of = {i: h for h, ids in wanted.items() for i in ids}
+    if documents:
+        # Two steps, each driven by its own ids: joined in one statement, SQLite may instead
+        # walk every counted contact and probe the documents.
+        refs = ctx.session.execute(
+            select(SearchDocument.id, SearchDocument.ref_id).where(
+                ids_in(ctx.session, SearchDocument.id, sorted(owner_of))
+            )
         )
-    )
-    owner_of = {int(ref): holder_of_doc[int(doc)] for doc, ref in refs}
+        owner_of = {int(ref): owner_of[int(doc)] for doc, ref in refs}
     still = ctx.session.execute(
         select(Contact.holder_id, Contact.id).where(
             ids_in(ctx.session, Contact.id, sorted(owner_of)),

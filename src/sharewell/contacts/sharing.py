@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import String, func, insert, select, type_coerce, update
+from sqlalchemy import String, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from sharewell.config import Settings
@@ -48,13 +48,13 @@ class Selection:
 
 # The columns ``card_source`` reads: select these (not whole ``Contact`` rows, which load their
 # emails, phones and tags too) where many cards are built at once. The two JSON lists come as
-# their stored text where the driver leaves them so (SQLite) and are decoded by
-# ``card_source``, only for the rows a card is built from: a search loads a few hundred rows
-# and builds far fewer cards, and decoding every row was a tenth of its time.
+# their text (cast in SQL: psycopg would otherwise decode every ``json`` value it reads) and
+# are decoded by ``card_source``, only for the rows a card is built from: a search loads a
+# few hundred rows and builds far fewer cards, and decoding every row was a tenth of its time.
 CARD_COLUMNS = (
     Contact.public_id,
     Contact.visibility,
-    type_coerce(Contact.card_fields, String).label("card_fields"),
+    cast(Contact.card_fields, String).label("card_fields"),
     Contact.full_name,
     Contact.given_name,
     Contact.family_name,
@@ -63,7 +63,7 @@ CARD_COLUMNS = (
     Contact.industry,
     Contact.city,
     Contact.region,
-    type_coerce(Contact.skills, String).label("skills"),
+    cast(Contact.skills, String).label("skills"),
     Contact.how_known,
     Contact.linkedin_url,
     Contact.opted_out,

@@ -105,6 +105,14 @@ def ids_in_dialect(dialect: str | None, column: Any, ids: Collection[int]) -> Co
     return column.in_(list(ids))  # type: ignore[no-any-return]
 
 
+def ids_param(dialect: str | None, column: Any, name: str) -> ColumnElement[bool]:
+    """:func:`ids_in_dialect` with the ids left to a required bind parameter ``name`` (a list
+    given at execution): for a statement built once and run many times."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer), required=True))  # type: ignore[no-any-return]
+    return column.in_(bindparam(name, expanding=True, required=True))  # type: ignore[no-any-return]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

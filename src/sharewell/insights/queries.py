@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, false, or_, select
 from sqlalchemy.orm import Session
 
-from sharewell.db import ids_in_dialect
+from sharewell.db import ids_param
 from sharewell.errors import NotFound
 from sharewell.insights import rules
 from sharewell.insights.models import (
@@ -81,29 +81,66 @@ def visible_clause(viewer: Viewer, dialect: str | None = None) -> ColumnElement[
     the ``dialect`` named, the viewer's connections go as one array on PostgreSQL
     (``db.ids_in_dialect``): a search builds this clause several times a query, and a member
     with a hundred connections made it a hundred placeholders each time."""
-    if viewer.id is None:
+    shape = listable_shape(viewer)
+    return _visible_template(shape, dialect).params(listable_params(viewer))
+
+
+def listable_clause(viewer: Viewer, dialect: str | None = None) -> ColumnElement[bool]:
+    """Visible, not deleted, not hidden, not by someone the viewer blocked."""
+    return listable_template(listable_shape(viewer), dialect).params(listable_params(viewer))
+
+
+# The same clauses as templates: the viewer's id, connections and blocked members are required
+# bind parameters (``listable_params``), so a statement built once per shape of viewer (with or
+# without connections, blocks) runs for every viewer of that shape; one value left out fails
+# loudly instead of running with another viewer's.
+
+ListableShape = tuple[bool, bool, bool]  # (anonymous, has connections, has blocked members)
+
+
+def listable_shape(viewer: Viewer) -> ListableShape:
+    return (viewer.id is None, bool(viewer.connections), bool(viewer.blocked))
+
+
+def listable_params(viewer: Viewer) -> dict[str, Any]:
+    """The values :func:`listable_template` asks for."""
+    return {
+        "insight_viewer_id": viewer.id,
+        "insight_viewer_connections": sorted(viewer.connections),
+        "insight_viewer_blocked": sorted(viewer.blocked),
+    }
+
+
+def _visible_template(shape: ListableShape, dialect: str | None) -> ColumnElement[bool]:
+    anonymous, connected, _ = shape
+    if anonymous:
         return Insight.visibility == "public"
     options: list[ColumnElement[bool]] = [
         Insight.visibility.in_(("public", "members")),
-        Insight.author_id == viewer.id,
+        Insight.author_id == bindparam("insight_viewer_id", required=True),
     ]
-    if viewer.connections:
+    if connected:
         options.append(
             and_(
                 Insight.visibility == "connections",
-                ids_in_dialect(dialect, Insight.author_id, sorted(viewer.connections)),
+                ids_param(dialect, Insight.author_id, "insight_viewer_connections"),
             )
         )
     return or_(*options)
 
 
-def listable_clause(viewer: Viewer, dialect: str | None = None) -> ColumnElement[bool]:
-    """Visible, not deleted, not hidden, not by someone the viewer blocked."""
+def listable_template(shape: ListableShape, dialect: str | None = None) -> ColumnElement[bool]:
+    """:func:`listable_clause` for every viewer of ``shape``, the viewer left to bind."""
     clause = and_(
-        visible_clause(viewer, dialect), Insight.deleted_at.is_(None), Insight.hidden_at.is_(None)
+        _visible_template(shape, dialect),
+        Insight.deleted_at.is_(None),
+        Insight.hidden_at.is_(None),
     )
-    if viewer.blocked:
-        clause = and_(clause, Insight.author_id.not_in(sorted(viewer.blocked)))
+    if shape[2]:
+        blocked: BindParameter[int] = bindparam(
+            "insight_viewer_blocked", expanding=True, required=True
+        )
+        clause = and_(clause, Insight.author_id.not_in(blocked))
     return clause
 
 

@@ -202,30 +202,39 @@ class Match:
     score: ColumnElement[Any]
 
 
-def _tsquery(q: rules.Query, *, with_name: bool) -> ColumnElement[Any]:
+# The statements below leave the query's words to a required bind parameter named
+# ``FTS_PARAM`` (the string :func:`expression` makes): a search builds each statement once per
+# shape and runs it with every query's words (``search.queries._template``).
+FTS_PARAM = "fts_q"
+
+
+def expression(dialect: str, q: rules.Query, *, with_name: bool) -> str:
+    """The value of ``FTS_PARAM`` for ``q``; ``with_name`` lets the name column match
+    (members and open cards only)."""
+    if dialect == "postgresql":
+        return rules.tsquery_expression(q, with_name=with_name)
+    return rules.fts5_expression(q, with_name=with_name)
+
+
+def _tsquery() -> ColumnElement[Any]:
     return func.to_tsquery(
-        literal_column("'english'::regconfig"),
-        # The name is fixed, so the statement's SQL is the same on every search and
-        # SQLAlchemy's compiled cache is used (two matches in one statement would fail loudly).
-        bindparam("fts_q", rules.tsquery_expression(q, with_name=with_name)),
+        literal_column("'english'::regconfig"), bindparam(FTS_PARAM, required=True)
     )
 
 
-def fts_match(part: str, expression: str, name: str = "fts_q") -> TextClause:
-    """``<partition's FTS5 table> MATCH :name`` with the expression bound."""
+def fts_match(part: str, expression: str | None = None, name: str = FTS_PARAM) -> TextClause:
+    """``<partition's FTS5 table> MATCH :name`` with the expression bound (or left to bind)."""
     sql = f"{fts_table_name(part)} MATCH :{name}"  # our table and parameter names only
-    return text(sql).bindparams(bindparam(name, expression))  # nosemgrep: sql-built-from-strings
+    bound: Any = (
+        bindparam(name, required=True) if expression is None else bindparam(name, expression)
+    )
+    return text(sql).bindparams(bound)  # nosemgrep: sql-built-from-strings
 
 
-def _fts_match(part: str, q: rules.Query, *, with_name: bool) -> TextClause:
-    return fts_match(part, rules.fts5_expression(q, with_name=with_name))
-
-
-def match(dialect: str, q: rules.Query, *, with_name: bool, part: str) -> Match:
-    """Documents of partition ``part`` matching ``q``; ``with_name`` lets the name column match
-    (members and open cards only)."""
+def match(dialect: str, *, part: str) -> Match:
+    """Documents of partition ``part`` matching the bound words (``FTS_PARAM``)."""
     if dialect == "postgresql":
-        tsq = _tsquery(q, with_name=with_name)
+        tsq = _tsquery()
         tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
         return Match(
             source=SearchDocument.__table__,
@@ -239,53 +248,49 @@ def match(dialect: str, q: rules.Query, *, with_name: bool, part: str) -> Match:
         document = literal_column(packed_document(f"{name}.rowid"))
     return Match(
         source=fts.join(SearchDocument, SearchDocument.id == document),
-        where=_fts_match(part, q, with_name=with_name),
+        where=fts_match(part),
         score=literal_column(f"-bm25({name}, {BM25_WEIGHTS})"),
     )
 
 
 def candidates(
     dialect: str,
-    q: rules.Query,
     *,
-    with_name: bool,
     part: str,
-    limit: int,
-    since_doc_id: int = 0,
+    limit: Any,
+    since: Any = None,
     carry: Sequence[str] = (),
 ) -> Any:
-    """The ``limit`` best-scoring document ids of partition ``part`` for ``q`` from the
-    full-text index alone, as a subquery ``(id, score, *carry)``: the caller joins
+    """The ``limit`` best-scoring document ids of partition ``part`` for the bound words from
+    the full-text index alone, as a subquery ``(id, score, *carry)``: the caller joins
     visibility onto this bounded set only, so a query that matches a hundred thousand
-    entries never joins a hundred thousand rows. ``carry`` names more ``search_documents``
-    columns to bring out of the rows the scan read (PostgreSQL only: an FTS5 table gives
-    its rowid, and the caller joins the documents)."""
+    entries never joins a hundred thousand rows. ``since`` (a value or bind parameter) keeps
+    only newer documents. ``carry`` names more ``search_documents`` columns to bring out of
+    the rows the scan read (PostgreSQL only: an FTS5 table gives its rowid, and the caller
+    joins the documents)."""
     if dialect != "postgresql" and fts_table_name(part) in PACKED_TABLES:
         raise ValueError(f"the {part} partition's rowids are packed: it is grouped, not ranked")
     if dialect != "postgresql" and carry:
         raise ValueError("an FTS5 table gives only its rowid: join the documents instead")
     score: ColumnElement[Any]
     if dialect == "postgresql":
-        tsq = _tsquery(q, with_name=with_name)
+        tsq = _tsquery()
         tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
         score = func.ts_rank(tsv, tsq)
         documents = SearchDocument.__table__.c
         stmt = select(
             documents.id, score.label("score"), *(documents[name] for name in carry)
         ).where(tsv.op("@@")(tsq), part_where(part))
-        if since_doc_id:
-            stmt = stmt.where(SearchDocument.id > since_doc_id)
+        if since is not None:
+            stmt = stmt.where(SearchDocument.id > since)
     else:
         fts = fts_table(part)
         name = fts_table_name(part)
         score = literal_column(f"-bm25({name}, {BM25_WEIGHTS})")
-        stmt = (
-            select(fts.c.rowid.label("id"), score.label("score"))
-            .select_from(fts)
-            .where(_fts_match(part, q, with_name=with_name))
-        )
-        if since_doc_id:
-            stmt = stmt.where(fts.c.rowid > since_doc_id)
+        stmt = select(fts.c.rowid.label("id"), score.label("score")).select_from(fts)
+        stmt = stmt.where(fts_match(part))
+        if since is not None:
+            stmt = stmt.where(fts.c.rowid > since)
     return stmt.order_by(score.desc()).limit(limit).subquery()
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import importlib
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,7 +32,7 @@ from sharewell.contacts import sharing
 from sharewell.contacts import sharing_rules as card_rules
 from sharewell.contacts.models import Contact
 from sharewell.contacts.rules import company_key, fold_text
-from sharewell.db import ids_in
+from sharewell.db import SQLITE_LIST_MAX, ids_in, ids_param
 from sharewell.insights import queries as insight_queries
 from sharewell.insights.models import Comment, Insight
 from sharewell.members.models import Member, Topic
@@ -108,6 +109,62 @@ class _Ctx:
     insight_viewer: insight_queries.Viewer
     ball: list[int] | None  # owners allowed by the degree filter, when small enough to pass
     candidates: int
+    shape: tuple[Any, ...] = ()  # what the statements' structure depends on (``_template``)
+    binds: dict[str, Any] = field(default_factory=dict)  # the values they are run with
+
+    def __post_init__(self) -> None:
+        ball = None
+        if self.ball is not None:
+            big = self.dialect == "sqlite" and len(self.ball) > SQLITE_LIST_MAX
+            ball = "json" if big else "list"
+        self.shape = (
+            self.dialect,
+            bool(self.blocked),
+            ball,
+            bool(self.params.since_doc_id),
+            insight_queries.listable_shape(self.insight_viewer),
+        )
+        self.binds = {
+            "viewer_id": self.viewer.id,
+            "candidates": self.candidates,
+            "overfetch": self.candidates * OVERFETCH,
+            "min_group": self.settings.min_group_size,
+            "blocked": list(self.blocked),
+            "ball": json.dumps(self.ball) if ball == "json" else self.ball,
+            "since": self.params.since_doc_id,
+            **insight_queries.listable_params(self.insight_viewer),
+        }
+
+
+# --- statements built once per shape ------------------------------------------------------------
+#
+# Building a statement and computing its cache key was a quarter of a search's Python time
+# (about twenty statements a query). Each statement is built once per process for its shape:
+# the kind and partition, the pass, the backend, and whether the search has blocked members,
+# a degree filter, a since-document (alerts) and which clauses the insight viewer needs. It is
+# then run with the search's values (``_Ctx.binds`` and the words) as bound parameters. Every
+# value is a *required* parameter, so one left out fails loudly instead of running with an
+# earlier search's.
+
+_TEMPLATES: dict[tuple[Any, ...], Any] = {}
+
+
+def _template(ctx: _Ctx, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    full = (ctx.shape, *key)
+    stmt = _TEMPLATES.get(full)
+    if stmt is None:
+        stmt = _TEMPLATES.setdefault(full, build())
+    return stmt
+
+
+def _required(name: str, **kw: Any) -> Any:
+    return bindparam(name, required=True, **kw)
+
+
+def _words(ctx: _Ctx, q: rules.Query, *, with_name: bool) -> dict[str, Any]:
+    """The bound values with the words of ``q``."""
+    expression = backends.expression(ctx.dialect, q, with_name=with_name)
+    return {**ctx.binds, backends.FTS_PARAM: expression}
 
 
 def _clean_filters(params: SearchParams) -> tuple[str | None, str | None, str | None]:
@@ -160,12 +217,18 @@ def parse(
 def _scope(
     ctx: _Ctx, stmt: Any, owner: Any = SearchDocument.owner_id, doc: Any = SearchDocument.id
 ) -> Any:
-    if ctx.blocked:
-        stmt = stmt.where(owner.not_in(ctx.blocked))
-    if ctx.ball is not None:
-        stmt = stmt.where(owner.in_(ctx.ball))
-    if ctx.params.since_doc_id:
-        stmt = stmt.where(doc > ctx.params.since_doc_id)
+    """Blocked owners out, the degree filter's owners only, newer documents only (alerts):
+    as bound parameters (``_Ctx.binds``)."""
+    _, blocked, ball, since, _ = ctx.shape
+    if blocked:
+        stmt = stmt.where(owner.not_in(_required("blocked", expanding=True)))
+    if ball == "json":  # more ids than SQLite takes as parameters: one JSON array
+        listed = func.json_each(_required("ball")).table_valued("value")
+        stmt = stmt.where(owner.in_(select(listed.c.value)))
+    elif ball:
+        stmt = stmt.where(ids_param(ctx.dialect, owner, "ball"))
+    if since:
+        stmt = stmt.where(doc > _required("since"))
     return stmt
 
 
@@ -177,7 +240,7 @@ def _ranked(
     with_name: bool,
     extra: Callable[[Any, Any], Any],
     visibility: str | None = None,
-) -> Any:
+) -> list[Any]:
     """The kind's best ``ctx.candidates`` visible documents for ``q``. Without a degree
     filter the full-text index first picks a bounded set of best-scoring ids (``OVERFETCH``
     times the candidates, so what visibility drops still leaves enough) and only those are
@@ -185,10 +248,11 @@ def _ranked(
     them. With a degree filter the allowed owners are part of the join instead, unbounded,
     since a far-away majority could otherwise crowd out every allowed one.
 
-    ``extra(stmt, doc)`` adds the kind's visibility join, with ``doc`` the document's
-    columns: the ``search_documents`` table, or on PostgreSQL the bounded subquery, which
-    carries them out of the row it already read (joining the table again read every
-    candidate's row twice)."""
+    ``extra(stmt, doc)`` adds the kind's visibility join (with bound values only: the
+    statement is a template, ``_template``), ``doc`` being the document's columns: the
+    ``search_documents`` table, or on PostgreSQL the bounded subquery, which carries them
+    out of the row it already read (joining the table again read every candidate's row
+    twice)."""
     # The partition holds this kind only (contacts: of this visibility only), so the query
     # needs no kind or visibility token; ``contacts`` is still re-checked for the contacts
     # kept, so a stale document can only miss, never show.
@@ -200,55 +264,62 @@ def _ranked(
     # whatever bm25 says (bm25 over every card with either word was most of a slow search
     # at 100k).
     ranked = kind != "contact" or (q.mode == "or" and len(q.groups) > 2)
-    documents = SearchDocument.__table__.c
     if not ranked:
-        # No score is read, so the words may be asked as compounds, and the first visible
-        # matches are taken as the index gives them, the join stopped at the limit (no bound
-        # on how many matches visibility may drop). SQLite streams the join from the FTS5
-        # table in rowid order; PostgreSQL in the order of its bitmap heap scan (a bounded
-        # subquery joined its 4 × candidates rows before the limit: three times the reads).
-        q = _compound(ctx, q)
-        m = backends.match(ctx.dialect, q, with_name=with_name, part=part)
-        stmt: Any = (
-            select(documents.id, documents.ref_id, documents.owner_id, literal_column("0.0"))
+        q = _compound(ctx, q)  # no score is read, so the words may be asked as compounds
+    documents = SearchDocument.__table__.c
+
+    def build() -> Any:
+        if not ranked:
+            # The first visible matches as the index gives them, the join stopped at the
+            # limit (no bound on how many matches visibility may drop). SQLite streams the
+            # join from the FTS5 table in rowid order; PostgreSQL in the order of its bitmap
+            # heap scan (a bounded subquery joined its 4 × candidates rows before the limit:
+            # three times the reads).
+            m = backends.match(ctx.dialect, part=part)
+            stmt: Any = (
+                select(documents.id, documents.ref_id, documents.owner_id, literal_column("0.0"))
+                .select_from(m.source)
+                .where(m.where, documents.kind == kind)
+            )
+            stmt = extra(_scope(ctx, stmt), documents)
+            if ctx.dialect == "sqlite":
+                stmt = stmt.order_by(backends.fts_table(part).c.rowid)
+            return stmt.limit(_required("candidates"))
+        if ctx.ball is None:
+            carried = ctx.dialect == "postgresql"
+            best = backends.candidates(
+                ctx.dialect,
+                part=part,
+                limit=_required("overfetch"),
+                since=_required("since") if ctx.params.since_doc_id else None,
+                carry=("ref_id", "owner_id", *(_TEXTS if q.mode == "or" else ()))
+                if carried
+                else (),
+            )
+            if carried:
+                doc = best.c
+                stmt = select(doc.id, doc.ref_id, doc.owner_id, doc.score).select_from(best)
+            else:
+                doc = documents
+                stmt = (
+                    select(doc.id, doc.ref_id, doc.owner_id, best.c.score)
+                    .select_from(best.join(SearchDocument, doc.id == best.c.id))
+                    .where(doc.kind == kind)
+                )
+            stmt = extra(_scope(ctx, stmt, doc.owner_id, doc.id), doc)
+            return stmt.order_by(best.c.score.desc(), doc.id).limit(_required("candidates"))
+        m = backends.match(ctx.dialect, part=part)
+        stmt = (
+            select(documents.id, documents.ref_id, documents.owner_id, m.score.label("score"))
             .select_from(m.source)
             .where(m.where, documents.kind == kind)
         )
         stmt = extra(_scope(ctx, stmt), documents)
-        if ctx.dialect == "sqlite":
-            stmt = stmt.order_by(backends.fts_table(part).c.rowid)
-        return stmt.limit(ctx.candidates)
-    if ctx.ball is None:
-        carried = ctx.dialect == "postgresql"
-        best = backends.candidates(
-            ctx.dialect,
-            q,
-            with_name=with_name,
-            part=part,
-            limit=ctx.candidates * OVERFETCH,
-            since_doc_id=ctx.params.since_doc_id,
-            carry=("ref_id", "owner_id", *(_TEXTS if q.mode == "or" else ())) if carried else (),
-        )
-        if carried:
-            doc = best.c
-            stmt = select(doc.id, doc.ref_id, doc.owner_id, doc.score).select_from(best)
-        else:
-            doc = documents
-            stmt = (
-                select(doc.id, doc.ref_id, doc.owner_id, best.c.score)
-                .select_from(best.join(SearchDocument, doc.id == best.c.id))
-                .where(doc.kind == kind)
-            )
-        stmt = extra(_scope(ctx, stmt, doc.owner_id, doc.id), doc)
-        return stmt.order_by(best.c.score.desc(), doc.id).limit(ctx.candidates)
-    m = backends.match(ctx.dialect, q, with_name=with_name, part=part)
-    stmt = (
-        select(documents.id, documents.ref_id, documents.owner_id, m.score.label("score"))
-        .select_from(m.source)
-        .where(m.where, documents.kind == kind)
-    )
-    stmt = extra(_scope(ctx, stmt), documents)
-    return stmt.order_by(m.score.desc(), documents.id).limit(ctx.candidates)
+        return stmt.order_by(m.score.desc(), documents.id).limit(_required("candidates"))
+
+    key = ("ranked", kind, visibility, ranked, q.mode)
+    stmt = _template(ctx, key, build)
+    return list(ctx.session.execute(stmt, _words(ctx, q, with_name=with_name)).all())
 
 
 _TEXTS = ("name", "title", "body")  # what an any-word pass scores coverage on
@@ -281,7 +352,7 @@ def _documents(
             stmt = stmt.add_columns(*(doc[name] for name in _TEXTS))
         return stmt
 
-    rows = ctx.session.execute(_ranked(ctx, kind, q, with_name=with_name, extra=visible)).all()
+    rows = _ranked(ctx, kind, q, with_name=with_name, extra=visible)
     hits = [_Hit(kind, d, r, o, t) for d, r, o, t in _normalise(rows)]
     if q.mode == "or":
         for hit, row in zip(hits, rows, strict=True):
@@ -292,17 +363,22 @@ def _documents(
 def _members(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     def extra(stmt: Any, doc: Any) -> Any:
         return stmt.join(Member, Member.id == doc.ref_id).where(
-            Member.suspended_at.is_(None), Member.id != ctx.viewer.id
+            Member.suspended_at.is_(None), Member.id != _required("viewer_id")
         )
 
     return _documents(ctx, "member", q, with_name=True, extra=extra)
 
 
+def _listable(ctx: _Ctx) -> Any:
+    """The insights the searcher may list, the searcher left to bind (``_Ctx.binds``)."""
+    return insight_queries.listable_template(
+        insight_queries.listable_shape(ctx.insight_viewer), ctx.dialect
+    )
+
+
 def _insights(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     def extra(stmt: Any, doc: Any) -> Any:
-        return stmt.join(Insight, Insight.id == doc.ref_id).where(
-            insight_queries.listable_clause(ctx.insight_viewer, ctx.dialect)
-        )
+        return stmt.join(Insight, Insight.id == doc.ref_id).where(_listable(ctx))
 
     return _documents(ctx, "insight", q, with_name=False, extra=extra)
 
@@ -315,7 +391,7 @@ def _comments(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
             .where(
                 Comment.deleted_at.is_(None),
                 Comment.hidden_at.is_(None),
-                insight_queries.listable_clause(ctx.insight_viewer, ctx.dialect),
+                _listable(ctx),
             )
         )
 
@@ -334,7 +410,7 @@ def _shared(ctx: _Ctx, visibility: str) -> Callable[[Any, Any], Any]:
             .where(
                 Contact.visibility == visibility,
                 Contact.opted_out.is_(False),
-                Contact.holder_id != ctx.viewer.id,
+                Contact.holder_id != _required("viewer_id"),
                 Member.suspended_at.is_(None),
             )
             .add_columns(*sharing.CARD_COLUMNS)
@@ -353,19 +429,11 @@ def _cards(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     up. Rebuilding every candidate was most of a query's Python time at 100k."""
     rows: list[Any] = []
     for visibility, with_name in (("open", True), ("blind", False)):
-        stmt = _ranked(
-            ctx,
-            "contact",
-            q,
-            with_name=with_name,
-            extra=_shared(ctx, visibility),
-            visibility=visibility,
-        )
-        rows += ctx.session.execute(stmt).all()
+        extra = _shared(ctx, visibility)
+        rows += _ranked(ctx, "contact", q, with_name=with_name, extra=extra, visibility=visibility)
     best = rules.text_score(1.0, rules.CARD_RANK)
     return [
-        _Hit("card", row[0], row[1], row[2], best, extra={"row": row, "tries": [q]})
-        for row in rows
+        _Hit("card", row[0], row[1], row[2], best, extra={"row": row, "tries": [q]}) for row in rows
     ]
 
 
@@ -436,11 +504,14 @@ def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     count, no later holder can enter it: a broad word ("engineer") matches hundreds of
     thousands of counted entries of tens of thousands of holders, and only the first round
     is ever re-checked."""
-    groups = _counted_groups(ctx, replace(q, mode="and"))
+    groups = _template(ctx, ("counted groups",), lambda: _counted_groups(ctx))
+    words = _words(ctx, _compound(ctx, replace(q, mode="and")), with_name=False)
     exact: dict[int, int] = {}
     offset = 0
     while True:
-        batch = ctx.session.execute(groups.limit(AGGREGATE_BATCH).offset(offset)).all()
+        batch = ctx.session.execute(
+            groups, {**words, "batch": AGGREGATE_BATCH, "offset": offset}
+        ).all()
         offset += len(batch)
         found = {int(h): backends.ids_of(ids) for h, _, ids in batch}
         exact.update(_recount(ctx, found, documents=ctx.dialect == "sqlite"))
@@ -452,13 +523,13 @@ def _aggregates(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
     return [_Hit("aggregate", 0, 0, h, 0.7, extra={"count": n}) for h, n in best]
 
 
-def _counted_groups(ctx: _Ctx, q: rules.Query) -> Any:
+def _counted_groups(ctx: _Ctx) -> Any:
     """(holder, matching counted entries, their ids) for every holder with at least
     ``min_group_size`` of them, most first. On SQLite the counted partition's rowid carries the
     holder and the document (``backends.PACKED_TABLES``), so the index's rowids are grouped
     without reading a document, and the ids are documents; on PostgreSQL each match's row
-    gives its owner and its contact, and the ids are contacts."""
-    q = _compound(ctx, q)
+    gives its owner and its contact, and the ids are contacts. A round is ``batch`` holders
+    from ``offset`` (both bound at each run)."""
     owner: Any
     doc: Any
     listed: Any
@@ -467,9 +538,9 @@ def _counted_groups(ctx: _Ctx, q: rules.Query) -> Any:
         owner = literal_column(backends.packed_owner(rowid))
         doc = listed = literal_column(backends.packed_document(rowid))
         source: Any = backends.fts_table("counted")
-        where: Any = backends.fts_match("counted", rules.fts5_expression(q, with_name=False))
+        where: Any = backends.fts_match("counted")
     else:
-        m = backends.match(ctx.dialect, q, with_name=False, part="counted")
+        m = backends.match(ctx.dialect, part="counted")
         owner, doc, source, where = SearchDocument.owner_id, SearchDocument.id, m.source, m.where
         listed = SearchDocument.ref_id
     count = func.count()
@@ -478,12 +549,12 @@ def _counted_groups(ctx: _Ctx, q: rules.Query) -> Any:
         .select_from(source)
         # No condition on ``kind`` (the partition holds contacts only): SQLite would serve it
         # from the (kind, ref_id) index and probe the full-text index once per contact.
-        .where(where, owner != ctx.viewer.id)
+        .where(where, owner != _required("viewer_id"))
         .group_by(owner)
-        .having(count >= ctx.settings.min_group_size)
+        .having(count >= _required("min_group"))
         .order_by(count.desc(), owner)
     )
-    return _scope(ctx, stmt, owner, doc)
+    return _scope(ctx, stmt, owner, doc).limit(_required("batch")).offset(_required("offset"))
 
 
 def _recount(ctx: _Ctx, wanted: dict[int, list[int]], *, documents: bool) -> dict[int, int]:
@@ -849,7 +920,8 @@ def _visible_by_id(ctx: _Ctx, kind: str, doc_ids: Sequence[int]) -> list[_Hit]:
                 insight_queries.listable_clause(ctx.insight_viewer, ctx.dialect),
             )
         )
-    return [_Hit(kind, int(d), int(r), int(o), 0.0) for d, r, o in ctx.session.execute(stmt)]
+    rows = ctx.session.execute(stmt, ctx.binds)
+    return [_Hit(kind, int(d), int(r), int(o), 0.0) for d, r, o in rows]
 
 
 # --- presenting ---------------------------------------------------------------------------------

@@ -27,9 +27,11 @@ def partitions_holding(db: Session, word: str) -> set[str]:
     dialect = db.get_bind().dialect.name
     q = rules.Query(groups=((word,),))
     found = set()
+    words = {backends.FTS_PARAM: backends.expression(dialect, q, with_name=False)}
     for part in backends.PARTS:
-        m = backends.match(dialect, q, with_name=False, part=part)
-        if db.execute(select(SearchDocument.id).select_from(m.source).where(m.where)).first():
+        m = backends.match(dialect, part=part)
+        stmt = select(SearchDocument.id).select_from(m.source).where(m.where)
+        if db.execute(stmt, words).first():
             found.add(part)
     return found
 

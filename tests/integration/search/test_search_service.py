@@ -19,7 +19,7 @@ from sharewell.search import indexing, rules
 from sharewell.search.models import SearchDocument
 from sharewell.search.queries import SearchParams, search, suggest
 
-from .conftest import OPEN_NAME, SECRET_NAMES
+from .conftest import OPEN_NAME, SECRET_NAMES, connect
 
 
 def run(db, world, settings, graph, q="", **kw):  # type: ignore[no-untyped-def]
@@ -170,6 +170,28 @@ def test_insights_and_comments_follow_insight_visibility(db, world, settings, gr
     assert "Confidential pipelines salary bands" not in titles(out)
     mine = search(db, world.stranger, SearchParams(q="confidential"), settings, graph)
     assert "Confidential pipelines salary bands" in titles(mine)
+
+
+def test_searchers_of_one_shape_each_get_their_own_answer(db, world, settings, graph) -> None:  # type: ignore[no-untyped-def]
+    # The searcher, Priya and the holder all have connections and block no one: their
+    # searches run the same statements (search.queries._template), each with its own values.
+    # Only the stranger's connections (now the holder) may read the confidential insight, and
+    # nobody finds themselves. Asked in turns, so a statement's earlier values would show.
+    connect(db, settings, world.holder, world.stranger)
+    db.commit()
+
+    def answer(viewer) -> tuple[bool, set[str]]:  # type: ignore[no-untyped-def]
+        out = search(db, viewer, SearchParams(q="confidential pipelines"), settings, graph)
+        found = search(db, viewer, SearchParams(q="data engineer", kinds=("member",)), settings,
+                       graph)  # fmt: skip
+        return "Confidential pipelines salary bands" in titles(out), set(titles(found))
+
+    for _ in range(2):
+        for viewer, reads in ((world.holder, True), (world.searcher, False), (world.priya, False)):
+            confidential, people = answer(viewer)
+            assert confidential is reads, viewer.display_name
+            assert viewer.display_name not in people
+            assert people == {"Priya Sharma", "Pierre Dupont"} - {viewer.display_name}
 
 
 def test_filters_kind_company_city_topic_degree(db, world, settings, graph) -> None:

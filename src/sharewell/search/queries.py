@@ -718,18 +718,29 @@ def search(
     close = closeness_of(index, viewer.id, owners, blocked)
     standings = _standing_scores(ctx, lookup, hits.values())
 
+    closeness = {o: rules.closeness(*close.get(o, (-1, None))) for o in owners}
+
+    def standing_of(owner: int) -> float | None:
+        return standings.get(owner) if standings is not None else None
+
+    def score_of(hit: _Hit) -> float:
+        c, s = closeness.get(hit.owner_id, 0.0), standing_of(hit.owner_id)
+        return rules.blend_score(hit.text, c, s, weights)
+
     def signals_of(hit: _Hit) -> rules.Signals:
         degree, strength = close.get(hit.owner_id, (-1, None))
-        return rules.Signals(
+        signals = rules.Signals(
             text=hit.text,
-            closeness=rules.closeness(degree, strength),
-            standing=standings.get(hit.owner_id) if standings is not None else None,
+            closeness=closeness.get(hit.owner_id, 0.0),
+            standing=standing_of(hit.owner_id),
             degree=degree,
             path_strength=strength,
             semantic_rank=hit.semantic_rank,
         )
+        rules.blend(signals, weights)  # its parts, for explain=1
+        return signals
 
-    chosen = _best(ctx, list(hits.values()), signals_of, weights, limit)
+    chosen = _best(ctx, list(hits.values()), score_of, signals_of, weights, limit)
     shown = [
         (h.owner_id, h.ref_id if h.kind == "card" else None)
         for _, h, _ in chosen
@@ -744,6 +755,7 @@ def search(
 def _best(
     ctx: _Ctx,
     hits: Sequence[_Hit],
+    score_of: Callable[[_Hit], float],
     signals_of: Callable[[_Hit], rules.Signals],
     weights: rules.Weights,
     limit: int,
@@ -754,34 +766,27 @@ def _best(
     with the text score, so its real score is never higher. Best first, a card that comes up
     is rebuilt and goes back with its real score (or out); the page is complete when
     ``limit`` rebuilt or never-pending hits have come up, so only the cards that can appear
-    on it, and those they displace, are ever rebuilt."""
+    on it, and those they displace, are ever rebuilt. Only the hits chosen get their
+    signals built (``signals_of``); the others are ranked by their score alone."""
     if min(weights.text, weights.closeness, weights.standing) < 0:
         for h in hits:  # the blend no longer grows with the text score: rebuild them all
             if _pending(h):
                 _verify_card(ctx, h)
     heap: list[tuple[float, str, int, int, int, bool]] = []
-    signals: dict[int, rules.Signals] = {}
     for i, h in enumerate(hits):
-        if h.kind == "card" and h.extra.get("dead"):
-            continue
-        if _pending(h) and h.extra.get("checked") == len(h.extra["tries"]):
-            continue  # rebuilt and tried with every query that found it: not shown
-        signals[i] = signals_of(h)
-        heap.append(
-            (-rules.blend(signals[i], weights), h.kind, h.doc_id, h.owner_id, i, _pending(h))
-        )
+        pending = _pending(h)
+        if pending and (h.extra.get("dead") or h.extra.get("checked") == len(h.extra["tries"])):
+            continue  # cannot show, or rebuilt and tried with every query that found it
+        heap.append((-score_of(h), h.kind, h.doc_id, h.owner_id, i, pending))
     heapq.heapify(heap)
     chosen: list[tuple[float, _Hit, rules.Signals]] = []
     while heap and len(chosen) < limit:
         neg, kind, doc_id, owner_id, i, pending = heapq.heappop(heap)
         h = hits[i]
         if not pending:
-            chosen.append((-neg, h, signals[i]))
+            chosen.append((-neg, h, signals_of(h)))
         elif _verify_card(ctx, h):
-            signals[i] = signals_of(h)
-            heapq.heappush(
-                heap, (-rules.blend(signals[i], weights), kind, doc_id, owner_id, i, False)
-            )
+            heapq.heappush(heap, (-score_of(h), kind, doc_id, owner_id, i, False))
     return chosen
 
 

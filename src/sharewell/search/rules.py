@@ -386,13 +386,25 @@ def blend(signals: Signals, weights: Weights) -> float:
     proximity alone (which cost recall when they were added), while among equally relevant
     results the closer and better-standing ones still come first."""
     standing = 0.5 if signals.standing is None else signals.standing
-    parts = {
+    signals.parts = {  # rounded only when shown
         "text": weights.text * signals.text,
         "closeness": weights.closeness * signals.closeness * signals.text,
         "standing": weights.standing * standing * signals.text,
     }
-    signals.parts = parts  # rounded only when shown: a search blends hundreds of candidates
-    return sum(parts.values())
+    return blend_score(signals.text, signals.closeness, signals.standing, weights)
+
+
+def blend_score(
+    text: float, closeness: float, standing: float | None, weights: Weights
+) -> float:
+    """:func:`blend`'s score alone, without building its parts (a search ranks hundreds of
+    candidates and explains the twenty it shows)."""
+    standing_value = 0.5 if standing is None else standing
+    return (
+        weights.text * text
+        + weights.closeness * closeness * text
+        + weights.standing * standing_value * text
+    )
 
 
 def rrf(

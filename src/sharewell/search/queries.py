@@ -957,17 +957,33 @@ def _present(
     }
     insight_ids = [h.ref_id for _, h, _ in chosen if h.kind == "insight"]
     comment_ids = [h.ref_id for _, h, _ in chosen if h.kind == "comment"]
-    insights = {
-        i.id: i for i in session.scalars(select(Insight).where(Insight.id.in_(insight_ids)))
-    }
-    comments = {
-        c.id: (c, i)
-        for c, i in session.execute(
-            select(Comment, Insight)
-            .join(Insight, Insight.id == Comment.insight_id)
-            .where(Comment.id.in_(comment_ids))
-        ).tuples()
-    }
+    # Columns only, and only when the page has that kind: entities would load every column.
+    insights: dict[int, Any] = {}
+    if insight_ids:
+        insights = {
+            i.id: i
+            for i in session.execute(
+                select(Insight.id, Insight.title, Insight.body_md, Insight.public_id).where(
+                    Insight.id.in_(insight_ids)
+                )
+            )
+        }
+    comments: dict[int, Any] = {}
+    if comment_ids:
+        comments = {
+            c.id: c
+            for c in session.execute(
+                select(
+                    Comment.id,
+                    Comment.body_md,
+                    Comment.public_id,
+                    Insight.title.label("insight_title"),
+                    Insight.public_id.label("insight_public_id"),
+                )
+                .join(Insight, Insight.id == Comment.insight_id)
+                .where(Comment.id.in_(comment_ids))
+            )
+        }
     out: list[SearchHit] = []
     for score, hit, signals in chosen:
         owner = people.get(hit.owner_id)
@@ -1047,13 +1063,13 @@ def _present(
                 )
             )
         elif hit.kind == "comment" and hit.ref_id in comments:
-            comment, parent = comments[hit.ref_id]
+            comment = comments[hit.ref_id]
             out.append(
                 SearchHit(
                     kind="comment",
-                    title=f"Comment on “{parent.title}”",
+                    title=f"Comment on “{comment.insight_title}”",
                     snippet=_plain(comment.body_md),
-                    url=insight_queries.comment_url(parent.public_id, comment.public_id),
+                    url=insight_queries.comment_url(comment.insight_public_id, comment.public_id),
                     **common,
                 )
             )

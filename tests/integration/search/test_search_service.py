@@ -16,6 +16,7 @@ from sharewell.errors import InvalidInput, RateLimited
 from sharewell.members import service as member_service
 from sharewell.members.schemas import ProfileUpdate
 from sharewell.search import indexing, rules
+from sharewell.search import queries as search_queries
 from sharewell.search.models import SearchDocument
 from sharewell.search.queries import SearchParams, search, suggest
 
@@ -209,6 +210,14 @@ def test_filters_kind_company_city_topic_degree(db, world, settings, graph) -> N
         run(db, world, settings, graph, "x", kinds=("people",))
     with pytest.raises(InvalidInput):
         run(db, world, settings, graph, "x", degree=4)
+
+
+def test_a_degree_filter_too_long_for_parameters_goes_as_one_array(  # type: ignore[no-untyped-def]
+    db, world, settings, graph, monkeypatch
+):
+    # Past SQLITE_LIST_MAX allowed holders, SQLite gets them as one JSON array (json_each).
+    monkeypatch.setattr(search_queries, "SQLITE_LIST_MAX", 1)
+    test_filters_kind_company_city_topic_degree(db, world, settings, graph)
 
 
 def test_explain_shows_each_signal(db, world, settings, graph) -> None:

@@ -339,34 +339,10 @@ def _normalise(rows: Sequence[Any]) -> list[tuple[int, int, int, float]]:
     ]
 
 
-def _documents(
-    ctx: _Ctx, kind: str, q: rules.Query, *, with_name: bool, extra: Callable[[Any, Any], Any]
-) -> list[_Hit]:
-    """A ranked kind's matches, scores normalised to its best. In an any-word pass the
-    statement also brings each document's text, from which ``_collect`` scores the share of
-    the words it has (``rules.text_coverage``), without a second statement."""
-
-    def visible(stmt: Any, doc: Any) -> Any:
-        stmt = extra(stmt, doc)
-        if q.mode == "or":
-            stmt = stmt.add_columns(*(doc[name] for name in _TEXTS))
-        return stmt
-
-    rows = _ranked(ctx, kind, q, with_name=with_name, extra=visible)
-    hits = [_Hit(kind, d, r, o, t) for d, r, o, t in _normalise(rows)]
-    if q.mode == "or":
-        for hit, row in zip(hits, rows, strict=True):
-            hit.extra["coverage"] = rules.text_coverage(row[4:7], q.groups)
-    return hits
-
-
-def _members(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
-    def extra(stmt: Any, doc: Any) -> Any:
-        return stmt.join(Member, Member.id == doc.ref_id).where(
-            Member.suspended_at.is_(None), Member.id != _required("viewer_id")
-        )
-
-    return _documents(ctx, "member", q, with_name=True, extra=extra)
+def _visible_member(ctx: _Ctx, stmt: Any, doc: Any) -> Any:
+    return stmt.join(Member, Member.id == doc.ref_id).where(
+        Member.suspended_at.is_(None), Member.id != _required("viewer_id")
+    )
 
 
 def _listable(ctx: _Ctx) -> Any:
@@ -376,26 +352,45 @@ def _listable(ctx: _Ctx) -> Any:
     )
 
 
-def _insights(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
-    def extra(stmt: Any, doc: Any) -> Any:
-        return stmt.join(Insight, Insight.id == doc.ref_id).where(_listable(ctx))
-
-    return _documents(ctx, "insight", q, with_name=False, extra=extra)
+def _visible_insight(ctx: _Ctx, stmt: Any, doc: Any) -> Any:
+    return stmt.join(Insight, Insight.id == doc.ref_id).where(_listable(ctx))
 
 
-def _comments(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
-    def extra(stmt: Any, doc: Any) -> Any:
-        return (
-            stmt.join(Comment, Comment.id == doc.ref_id)
-            .join(Insight, Insight.id == Comment.insight_id)
-            .where(
-                Comment.deleted_at.is_(None),
-                Comment.hidden_at.is_(None),
-                _listable(ctx),
-            )
-        )
+def _visible_comment(ctx: _Ctx, stmt: Any, doc: Any) -> Any:
+    return (
+        stmt.join(Comment, Comment.id == doc.ref_id)
+        .join(Insight, Insight.id == Comment.insight_id)
+        .where(Comment.deleted_at.is_(None), Comment.hidden_at.is_(None), _listable(ctx))
+    )
 
-    return _documents(ctx, "comment", q, with_name=False, extra=extra)
+
+# The visibility join of each ranked kind (``doc``: the document's columns), with bound values
+# only: used by the full-text statements (``_ranked``) and by semantic fusion's re-match by id.
+_VISIBLE: dict[str, Callable[[_Ctx, Any, Any], Any]] = {
+    "member": _visible_member,
+    "insight": _visible_insight,
+    "comment": _visible_comment,
+}
+
+
+def _documents(ctx: _Ctx, kind: str, q: rules.Query) -> list[_Hit]:
+    """A ranked kind's matches, scores normalised to its best (only members match on names).
+    In an any-word pass the statement also brings each document's text, from which
+    ``_collect`` scores the share of the words it has (``rules.text_coverage``), without a
+    second statement."""
+
+    def visible(stmt: Any, doc: Any) -> Any:
+        stmt = _VISIBLE[kind](ctx, stmt, doc)
+        if q.mode == "or":
+            stmt = stmt.add_columns(*(doc[name] for name in _TEXTS))
+        return stmt
+
+    rows = _ranked(ctx, kind, q, with_name=kind == "member", extra=visible)
+    hits = [_Hit(kind, d, r, o, t) for d, r, o, t in _normalise(rows)]
+    if q.mode == "or":
+        for hit, row in zip(hits, rows, strict=True):
+            hit.extra["coverage"] = rules.text_coverage(row[4:7], q.groups)
+    return hits
 
 
 def _shared(ctx: _Ctx, visibility: str) -> Callable[[Any, Any], Any]:
@@ -595,6 +590,18 @@ def _recount(ctx: _Ctx, wanted: dict[int, list[int]], *, documents: bool) -> dic
         )
     )
     return {h: n for h, n in counts.items() if h in active}
+
+
+def _members(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
+    return _documents(ctx, "member", q)
+
+
+def _insights(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
+    return _documents(ctx, "insight", q)
+
+
+def _comments(ctx: _Ctx, q: rules.Query) -> list[_Hit]:
+    return _documents(ctx, "comment", q)
 
 
 _MATCHERS: dict[str, Callable[[_Ctx, rules.Query], list[_Hit]]] = {
@@ -906,25 +913,7 @@ def _visible_by_id(ctx: _Ctx, kind: str, doc_ids: Sequence[int]) -> list[_Hit]:
     padded = literal(" ", String) + SearchDocument.facets + literal(" ", String)
     for token in ctx.query.facets:  # whole tokens: "ztgo" must not match "ztgolang"
         stmt = stmt.where(padded.contains(f" {token} "))
-    stmt = _scope(ctx, stmt)
-    if kind == "member":
-        stmt = stmt.join(Member, Member.id == SearchDocument.ref_id).where(
-            Member.suspended_at.is_(None), Member.id != ctx.viewer.id
-        )
-    elif kind == "insight":
-        stmt = stmt.join(Insight, Insight.id == SearchDocument.ref_id).where(
-            insight_queries.listable_clause(ctx.insight_viewer, ctx.dialect)
-        )
-    else:
-        stmt = (
-            stmt.join(Comment, Comment.id == SearchDocument.ref_id)
-            .join(Insight, Insight.id == Comment.insight_id)
-            .where(
-                Comment.deleted_at.is_(None),
-                Comment.hidden_at.is_(None),
-                insight_queries.listable_clause(ctx.insight_viewer, ctx.dialect),
-            )
-        )
+    stmt = _VISIBLE[kind](ctx, _scope(ctx, stmt), SearchDocument.__table__.c)
     rows = ctx.session.execute(stmt, ctx.binds)
     return [_Hit(kind, int(d), int(r), int(o), 0.0) for d, r, o in rows]
 

@@ -403,9 +403,8 @@ def vocabulary_from(conn: Connection, docs: Sequence[Doc]) -> None:
         if d["kind"] != "member":
             continue
         for field, kind in (("name", "name"), ("title", "headline")):
-            for w in rules.words(d[field]):
-                if len(w) >= 3:
-                    found.setdefault(w[:60], kind)
+            for w in rules.vocabulary_words(d[field]):
+                found.setdefault(w, kind)
     if any(d["kind"] == "member" for d in docs):
         member_ids = [d["ref_id"] for d in docs if d["kind"] == "member"]
         for chunk in _chunks(member_ids):
@@ -415,9 +414,8 @@ def vocabulary_from(conn: Connection, docs: Sequence[Doc]) -> None:
                 .where(MemberTopic.member_id.in_(chunk))
                 .distinct()
             ):
-                for w in rules.words(label):
-                    if len(w) >= 3:
-                        found.setdefault(w[:60], "topic")
+                for w in rules.vocabulary_words(label):
+                    found.setdefault(w, "topic")
     add_terms(conn, found)
 
 
@@ -535,10 +533,9 @@ def reindex_all(session: Session, *, batch: int = 20_000) -> dict[str, int]:
             last = ids[-1]
         counts[kind] = n
     topic_words = {
-        w[:60]: "topic"
+        w: "topic"
         for (label,) in conn.execute(select(Topic.label))
-        for w in rules.words(label)
-        if len(w) >= 3
+        for w in rules.vocabulary_words(label)
     }
     add_terms(conn, topic_words)
     return counts

@@ -40,6 +40,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def vocabulary_words(text: str) -> list[str]:
+    """The words of ``text`` that go into the typo vocabulary (``SearchTerm``): three
+    letters or more, cut to the column's 60."""
+    return [w[:60] for w in words(text) if len(w) >= 3]
+
+
 def tokens(query: str) -> list[str]:
     """The query's words, deduplicated, at most ``MAX_TOKENS`` of at most 40 characters."""
     out: list[str] = []

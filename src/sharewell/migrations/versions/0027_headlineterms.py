@@ -30,9 +30,8 @@ def upgrade() -> None:
     conn = op.get_bind()
     found: dict[str, str] = {}
     for (headline,) in conn.execute(select(Member.headline).where(Member.headline != "")):
-        for w in rules.words(headline or ""):
-            if len(w) >= 3:
-                found.setdefault(w[:60], "headline")
+        for w in rules.vocabulary_words(headline or ""):
+            found.setdefault(w, "headline")
     indexing.add_terms(conn, found)
 
 

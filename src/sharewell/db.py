@@ -89,15 +89,9 @@ def ids_in(session: Session, column: Any, ids: Collection[int]) -> ColumnElement
     ``IN`` list, or past :data:`SQLITE_LIST_MAX` ids one JSON parameter read by ``json_each``
     (SQLite refuses a statement with more than 250,000 parameters: a broad search at 100,000
     members re-checks that many contacts)."""
-    return ids_in_dialect(session.get_bind().dialect.name, column, ids)
-
-
-def ids_in_dialect(dialect: str | None, column: Any, ids: Collection[int]) -> ColumnElement[bool]:
-    """:func:`ids_in` for a dialect known by name (``None``: the portable ``IN`` list), where
-    a clause is built without a session."""
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))  # type: ignore[no-any-return]
-    if len(ids) > SQLITE_LIST_MAX and dialect == "sqlite":
+    if len(ids) > SQLITE_LIST_MAX:
         listed = func.json_each(bindparam(None, json.dumps([int(i) for i in ids]))).table_valued(
             "value"
         )
@@ -106,8 +100,9 @@ def ids_in_dialect(dialect: str | None, column: Any, ids: Collection[int]) -> Co
 
 
 def ids_param(dialect: str | None, column: Any, name: str) -> ColumnElement[bool]:
-    """:func:`ids_in_dialect` with the ids left to a required bind parameter ``name`` (a list
-    given at execution): for a statement built once and run many times."""
+    """:func:`ids_in` with the ids left to a required bind parameter ``name`` (a list given at
+    execution), for a statement built once and run many times; ``dialect`` by name, since such
+    a statement is built without a session (``None``: the portable ``IN`` list)."""
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(Integer), required=True))  # type: ignore[no-any-return]
     return column.in_(bindparam(name, expanding=True, required=True))  # type: ignore[no-any-return]

@@ -79,8 +79,7 @@ def viewer_for(session: Session, member: Member | None) -> Viewer:
 def visible_clause(viewer: Viewer, dialect: str | None = None) -> ColumnElement[bool]:
     """SQL twin of :func:`rules.can_view` (a property test keeps the two in agreement). With
     the ``dialect`` named, the viewer's connections go as one array on PostgreSQL
-    (``db.ids_in_dialect``): a search builds this clause several times a query, and a member
-    with a hundred connections made it a hundred placeholders each time."""
+    (``db.ids_param``) instead of a placeholder each."""
     shape = listable_shape(viewer)
     return _visible_template(shape, dialect).params(listable_params(viewer))
 
